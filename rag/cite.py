@@ -1,0 +1,164 @@
+"""Cite: turn the model's raw answer into text whose every citation is verified.
+
+The model may cite well, cite wrongly, or not cite at all; code decides.
+The answer is cut into *claims*: the text up to each ``[n]`` marker, or a
+whole sentence when it has none. A claim's support by a paragraph is the
+share of its new content words (content words not already in the question)
+that the paragraph contains, so "Hassan Rouhani met the minister" is
+supported by the paragraph naming Rouhani, not by one that only mentions the
+minister. Then for every claim:
+
+- its marker is kept if the cited paragraph supports it (>= ``min_support``);
+- otherwise the shown paragraph that supports it best is cited instead;
+- if none does, the claim is unsupported: a sentence with no supported claim
+  is removed from the answer and reported in ``Answer.unsupported``.
+
+An answer left with no supported claim is an abstention. Trade-off: a
+lexical check is deterministic, explainable and free, but it cannot tell a
+true claim from a false one built from the paragraph's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.embed import sentences
+from rag.records import Citation, Paragraph
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as into about over after before
+    between during under than then that this these those there here is are was were be been being
+    am do does did has have had having will would shall should can could may might must it its
+    he she they them his her their him we us our you your i me my who whom whose what which when
+    where why how not no yes also only very just so such said says say according one more most
+    other some any all each both up out off again""".split()
+)
+_WORD = re.compile(r"[\w$%]+(?:[.,'’][\w]+)*", re.UNICODE)
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased content words, possessives and plural 's' stripped.
+
+    >>> words("Iran's Speaker met the Iraqi ministers in 2020.")
+    ['iran', 'speaker', 'met', 'iraqi', 'minister', '2020']
+    """
+    out = []
+    for w in _WORD.findall(text.lower()):
+        w = re.sub(r"['’]s$", "", w)
+        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        if w not in STOPWORDS:
+            out.append(w)
+    return out
+
+
+def support(claim: str, paragraph: str, question: str = "") -> float:
+    """Share of the claim's new content words found in the paragraph, in [0, 1].
+
+    >>> support("Hassan Rouhani met the minister", "President Hassan Rouhani met him.", "who met the minister?")
+    1.0
+    >>> support("Fuad Hussein", "Rouhani met the minister.", "who met the minister?")
+    0.0
+    """
+    claim_words = set(words(claim))
+    new = claim_words - set(words(question)) or claim_words
+    if not new:
+        return 1.0
+    return len(new & set(words(paragraph))) / len(new)
+
+
+@dataclass(frozen=True)
+class Claim:
+    sentence: int
+    text: str
+    marker: int | None
+
+
+def claims(answer: str) -> list[Claim]:
+    """Split an answer into claims at citation markers, sentence by sentence.
+
+    >>> [(c.text, c.marker) for c in claims("A met B [2] and C [1]. It rained. D [1] met E.")]
+    [('A met B', 2), ('and C.', 1), ('It rained.', None), ('D', 1), ('met E.', None)]
+    """
+    out: list[Claim] = []
+    for s_index, sentence in enumerate(sentences(answer)):
+        start = 0
+        for m in _MARKER.finditer(sentence):
+            out.append(Claim(s_index, sentence[start : m.start()].strip(), int(m.group(1))))
+            start = m.end()
+        tail = sentence[start:].strip()
+        if tail and start and not words(tail):  # trailing punctuation after the last marker
+            last = out.pop()
+            out.append(Claim(s_index, last.text + tail, last.marker))
+        elif tail:
+            out.append(Claim(s_index, tail, None))
+    return out
+
+
+def best_evidence(claim: str, paragraph: str) -> str:
+    """The paragraph sentence sharing the most content words with the claim."""
+    claim_words = set(words(claim))
+    return max(sentences(paragraph) or [paragraph], key=lambda s: len(claim_words & set(words(s))))
+
+
+def verify(
+    answer: str, shown: Sequence[Paragraph], question: str, min_support: float = 0.5
+) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
+    """(answer text with renumbered verified markers, citations, unsupported sentences).
+
+    Markers in the output are numbered by first appearance, [1], [2], ...,
+    each pointing at one paragraph; a marker the model wrote for a passage
+    that was not shown is treated like no marker.
+    """
+    parts = claims(answer)
+    by_sentence: dict[int, list[tuple[Claim, Paragraph | None, float]]] = {}
+    for claim in parts:
+        scored = [(support(claim.text, p.text, question), -i, p) for i, p in enumerate(shown)]
+        cited = shown[claim.marker - 1] if claim.marker and 0 < claim.marker <= len(shown) else None
+        chosen: Paragraph | None = None
+        score = 0.0
+        if cited is not None and support(claim.text, cited.text, question) >= min_support:
+            chosen, score = cited, support(claim.text, cited.text, question)
+        elif scored:
+            best_score, _, best = max(scored, key=lambda t: (t[0], t[1]))
+            if best_score >= min_support:
+                chosen, score = best, best_score
+        if not set(words(claim.text)) - set(words(question)):  # restates the question: nothing to support
+            chosen, score = None, 1.0
+        by_sentence.setdefault(claim.sentence, []).append((claim, chosen, score))
+
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    kept: list[str] = []
+    unsupported: list[str] = []
+    for items in by_sentence.values():
+        sentence_text = " ".join(c.text for c, _, _ in items)
+        if not any(p is not None for _, p, _ in items):
+            if any(s < min_support for _, _, s in items):
+                unsupported.append(sentence_text)
+            continue
+        pieces = []
+        for claim, paragraph, score in items:
+            if paragraph is None:
+                pieces.append(claim.text)
+                continue
+            if paragraph.id not in numbers:
+                numbers[paragraph.id] = len(numbers) + 1
+            marker = numbers[paragraph.id]
+            citations.append(Citation(marker, paragraph, round(score, 3), claim.text, best_evidence(claim.text, paragraph.text)))
+            pieces.append(f"{claim.text} [{marker}]")
+        kept.append(_join(pieces))
+    return " ".join(kept), tuple(citations), tuple(unsupported)
+
+
+def _join(pieces: list[str]) -> str:
+    """Join claim pieces, moving a trailing period after the last marker.
+
+    >>> _join(["A met B [1]", "and C. [2]"])
+    'A met B [1] and C [2].'
+    """
+    text = " ".join(pieces)
+    return re.sub(r"([.!?])\s*(\[\d+\])$", r" \2\1", text).replace("  ", " ")

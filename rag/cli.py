@@ -1,0 +1,121 @@
+"""The ``rag`` command: ``rag index``, ``rag ask`` (and ``rag eval``).
+
+Errors a user can cause (empty question, no articles, missing model, bad
+index) print one line on stderr and exit 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from rag.index import BadIndexError
+from rag.ingest import IngestError
+from rag.models import ModelError
+from rag.pipeline import Engine, QuestionError
+from rag.records import Answer
+from rag.settings import load_settings
+
+USER_ERRORS = (QuestionError, IngestError, BadIndexError, ModelError, ValueError)
+
+
+def _progress_bar(desc: str):  # noqa: ANN202 - returns a progress callback
+    from tqdm import tqdm
+
+    bar: list[tqdm] = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:
+            bar.append(tqdm(total=total, desc=desc, unit="piece", file=sys.stderr, leave=False))
+        bar[0].update(done - bar[0].n)
+        if done >= total:
+            bar[0].close()
+
+    return update
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        seen: set[int] = set()
+        for c in answer.citations:
+            if c.marker in seen:
+                continue
+            seen.add(c.marker)
+            p = c.paragraph
+            lines.append(f"[{c.marker}] {p.article_title} — paragraph {p.number} ({p.id}), support {c.support:.2f}")
+            lines.extend(textwrap.wrap(p.text, 100, initial_indent="    ", subsequent_indent="    "))
+    elif answer.hits:
+        lines.append("Closest paragraphs (not cited):")
+        for h in answer.hits:
+            lines.append(f"  {h.paragraph.id} (score {h.score:.2f}): {textwrap.shorten(h.paragraph.text, 90)}")
+    if answer.unsupported:
+        lines.append("Removed as unsupported by the articles: " + " | ".join(answer.unsupported))
+    return "\n".join(lines)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    engine = Engine(load_settings().with_(seeds_dir=args.seeds, index_dir=args.index))
+    report = engine.refresh(rebuild=args.rebuild, progress=_progress_bar("embedding"))
+    for error in report.errors:
+        print(f"skipped {error}", file=sys.stderr)
+    changed = f"embedded {len(report.embedded)} new/changed, removed {len(report.removed)}"
+    print(
+        f"indexed {report.articles} articles, {report.paragraphs} paragraphs ({changed}) "
+        f"in {report.seconds:.1f}s -> {engine.settings.index_dir}"
+    )
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    question = " ".join(args.question)
+    if not question.strip():
+        raise QuestionError("the question is empty")
+    settings = load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model, k=args.k)
+    answer = Engine(settings).ask(question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index the articles folder (only what changed)")
+    p.add_argument("--seeds", type=Path, help="articles folder (default: seeds/)")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with cited paragraphs")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--k", type=int, help="paragraphs handed to the model")
+    p.add_argument("--model", help="packaged model name or path to a .gguf file")
+    p.add_argument("--seeds", type=Path)
+    p.add_argument("--index", type=Path)
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.set_defaults(func=cmd_ask)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except USER_ERRORS as err:
+        print(f"rag: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

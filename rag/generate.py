@@ -1,0 +1,52 @@
+"""Generate: hits -> a short prompt -> the model's raw answer.
+
+Prompt length sets latency on a CPU (every prompt token is evaluated before
+the first answer token) and small models lose the thread in long contexts,
+so the model never sees whole paragraphs: each retrieved paragraph is cut
+down to its sentences most similar to the question, within a word budget,
+keeping at least its best sentence and the original sentence order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from rag.embed import Embedder, sentences
+from rag.llm import LLM
+from rag.prompts import STOPS, answer_grammar, answer_prompt
+from rag.records import Hit
+
+
+def select_context(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int) -> list[str]:
+    """One passage text per hit: its sentences most similar to the question, ``budget`` words in all."""
+    split = [sentences(h.paragraph.text) or [h.paragraph.text] for h in hits]
+    flat = [(i, j, s) for i, sents in enumerate(split) for j, s in enumerate(sents)]
+    if not flat:
+        return []
+    vectors = embedder.embed([question] + [s for _, _, s in flat])
+    scores = vectors[1:] @ vectors[0]
+    order = np.argsort(-scores, kind="stable")
+    chosen: set[int] = set()
+    used = 0
+    best_of_hit: dict[int, int] = {}
+    for pos in order:  # every passage keeps its best sentence
+        best_of_hit.setdefault(flat[pos][0], int(pos))
+    for pos in best_of_hit.values():
+        chosen.add(pos)
+        used += len(flat[pos][2].split())
+    for pos in order:
+        n = len(flat[pos][2].split())
+        if int(pos) not in chosen and used + n <= budget:
+            chosen.add(int(pos))
+            used += n
+    return [" ".join(s for pos, (h, _, s) in enumerate(flat) if h == i and pos in chosen) for i in range(len(hits))]
+
+
+def stream_answer(
+    llm: LLM, question: str, passages: Sequence[str], template: str, max_tokens: int
+) -> Iterator[str]:
+    """Stream the model's raw answer (markers constrained to the shown passages)."""
+    prompt = answer_prompt(passages, question, template)
+    yield from llm.stream(prompt, grammar=answer_grammar(len(passages)), max_tokens=max_tokens, stop=STOPS[template])

@@ -1,0 +1,150 @@
+"""Ingest: article files -> ``Article`` records with recovered paragraphs.
+
+Scraped news text often lost its paragraph breaks, leaving sentences glued
+together ("...its western neighbor.On Saturday, Iraqi..."). A sentence end
+followed *immediately* (no space) by a capital letter or an opening quote is
+taken as a lost paragraph break; abbreviations and initials ("U.S.", "Mr.")
+and decimals are not. Newlines are breaks too.
+
+The first lines of a file are metadata, not answerable paragraphs: the title,
+then optionally a subtitle and a byline ("By SETH J. FRANTZMAN"). Without a
+byline only the first line is taken as the title, since a lone second line is
+as likely to be body text.
+
+Trade-off: heuristics, not a model. They are cheap, deterministic (paragraph
+ids must survive re-indexing) and tested on the seed article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from rag.records import Article, Paragraph
+
+SUFFIXES = (".txt", ".md")
+MAX_BYTES = 20 * 1024 * 1024
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr gen gov sen rep col lt capt sgt prof inc corp ltd co no vs etc "
+    "jan feb mar apr jun jul aug sep sept oct nov dec fig al rev hon".split()
+)
+# A sentence end, an optional closing quote/bracket, then (looking ahead) an
+# optional opening quote and a capital letter, with no space in between.
+_GLUED = re.compile(r"([.!?])([\"”’)\]]?)(?=[\"“‘]?[A-Z])")
+_INITIALS = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
+_BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
+
+
+class IngestError(ValueError):
+    """An article file that cannot be ingested; the message names file and reason."""
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """True if the word ending at ``text[end]`` (a '.') is an abbreviation.
+
+    >>> _is_abbreviation("the U.S.Army", 7), _is_abbreviation("neighbor.On", 8)
+    (True, False)
+    """
+    start = end
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "\"“‘(":
+        start -= 1
+    word = text[start:end]
+    return bool(_INITIALS.match(word)) or word.lower() in _ABBREVIATIONS
+
+
+def split_glued(line: str) -> list[str]:
+    """Split one line at glued sentence ends.
+
+    >>> split_glued('in its neighbor.On Saturday, Iraq."Some said.He left.')
+    ['in its neighbor.', 'On Saturday, Iraq.', '"Some said.', 'He left.']
+    """
+    parts: list[str] = []
+    start = 0
+    for m in _GLUED.finditer(line):
+        if m.group(1) == "." and _is_abbreviation(line, m.start(1)):
+            continue
+        cut = m.end()
+        # A straight quote is closing only if the paragraph so far has an odd
+        # number of them; otherwise it opens the next paragraph.
+        if m.group(2) == '"' and line.count('"', start, m.start(2)) % 2 == 0:
+            cut = m.start(2)
+        parts.append(line[start:cut])
+        start = cut
+    parts.append(line[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def recover_paragraphs(text: str) -> list[str]:
+    """Body text -> paragraphs, using newlines and glued sentence ends."""
+    out: list[str] = []
+    for line in text.splitlines():
+        out.extend(split_glued(line.strip()))
+    return out
+
+
+def split_metadata(lines: list[str]) -> tuple[str, str, str, list[str]]:
+    """(title, subtitle, byline, body lines) from an article's non-empty lines."""
+    lines = [ln.strip().lstrip("#").strip() if i < 3 else ln for i, ln in enumerate(lines)]
+    title = lines[0] if lines else ""
+    for i in (1, 2):
+        if i < len(lines) and _BYLINE.match(lines[i]) and len(lines[i]) < 120:
+            subtitle = lines[1] if i == 2 else ""
+            return title, subtitle, lines[i], lines[i + 1 :]
+    return title, "", "", lines[1:]
+
+
+def decode(data: bytes, name: str) -> str:
+    """Bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise IngestError(f"{name}: binary file (contains NUL bytes), not an article")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def parse_article(text: str, article_id: str, source: str = "") -> Article:
+    """Article text (title line first) -> ``Article``."""
+    lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
+    title, subtitle, byline, body = split_metadata(lines)
+    paragraphs = tuple(
+        Paragraph(id=f"{article_id}:{n}", article_id=article_id, article_title=title, number=n, text=p)
+        for n, p in enumerate(recover_paragraphs("\n".join(body)), start=1)
+    )
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Article(article_id, title, paragraphs, subtitle, byline, source, digest)
+
+
+def read_article(path: Path) -> Article:
+    """Read one article file; raises ``IngestError`` naming the file and reason."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise IngestError(f"{path.name}: unsupported file type (use {', '.join(SUFFIXES)})")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(f"{path.name}: too large ({size:,} bytes; limit {MAX_BYTES:,})")
+        data = path.read_bytes()
+    except OSError as err:
+        raise IngestError(f"{path.name}: cannot read ({err.strerror or err})") from None
+    article = parse_article(decode(data, path.name), path.stem, str(path))
+    if not article.paragraphs:
+        raise IngestError(f"{path.name}: no paragraphs after the title lines")
+    return article
+
+
+def load_articles(folder: Path) -> tuple[list[Article], list[str]]:
+    """All articles in ``folder`` (sorted by name) and one error line per refused file."""
+    if not folder.is_dir():
+        raise IngestError(f"{folder}: articles folder not found")
+    articles: list[Article] = []
+    errors: list[str] = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        try:
+            articles.append(read_article(path))
+        except IngestError as err:
+            errors.append(str(err))
+    return articles, errors

@@ -1,0 +1,146 @@
+"""``ask()``: compose ingest -> index -> retrieve -> generate -> cite.
+
+An ``Engine`` holds what is expensive to build (embedder, LLM, loaded
+index) so a process pays for it once; every component is built lazily on
+first use and can be passed in (tests pass fakes). The only global is the
+default engine, built on the first ``ask()`` that doesn't bring its own.
+
+Abstention happens in code, twice: before the model, when no paragraph is
+similar enough to the question (``min_score``); after it, when the model
+says NOT FOUND or none of its claims is supported by a shown paragraph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from rag import cite, generate, index, ingest, models, retrieve
+from rag.embed import Embedder, MiniLMEmbedder
+from rag.llm import LLM, LlamaCppLLM
+from rag.prompts import ABSTAIN_TEXT, NOT_FOUND
+from rag.records import Answer, Completion, Hit, Timings
+from rag.settings import Settings, load_settings
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked (empty, or only whitespace)."""
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    articles: int
+    paragraphs: int
+    embedded: list[str]
+    removed: list[str]
+    errors: list[str]
+    seconds: float
+
+
+class Engine:
+    """The loaded models and index behind ``ask()``."""
+
+    def __init__(
+        self, settings: Settings | None = None, embedder: Embedder | None = None, llm: LLM | None = None
+    ) -> None:
+        self.settings = settings or load_settings()
+        self._embedder = embedder
+        self._llm = llm
+        self._template = "chatml"
+        self._index: index.Index | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = MiniLMEmbedder()
+        return self._embedder
+
+    @property
+    def llm(self) -> LLM:
+        if self._llm is None:
+            path, self._template = models.resolve(self.settings.model, self.settings.model_dir)
+            self._llm = LlamaCppLLM(path, n_ctx=self.settings.n_ctx, threads=self.settings.threads, name=self.settings.model)
+        return self._llm
+
+    @property
+    def index(self) -> index.Index:
+        if self._index is None:
+            self.refresh()
+        assert self._index is not None
+        return self._index
+
+    def refresh(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """Re-read the articles folder and re-embed only what changed."""
+        started = time.perf_counter()
+        articles, errors = ingest.load_articles(self.settings.seeds_dir)
+        if not articles:
+            raise index.BadIndexError(
+                f"no articles to index in {self.settings.seeds_dir} (add .txt or .md files)"
+                + (f"; skipped: {'; '.join(errors)}" if errors else "")
+            )
+        self._index, embedded, removed = index.refresh(
+            articles, self.settings.index_dir, self.embedder, rebuild=rebuild, progress=progress
+        )
+        return IndexReport(
+            len(articles), len(self._index.paragraphs), embedded, removed, errors, time.perf_counter() - started
+        )
+
+    def stream(self, question: str, k: int | None = None) -> Iterator[str | Answer]:
+        """Yield raw answer text pieces as they are generated, then the final ``Answer``."""
+        question = " ".join(question.split())
+        if not question:
+            raise QuestionError("the question is empty")
+        k = k or self.settings.k
+        t0 = time.perf_counter()
+        hits = tuple(retrieve.search(self.index, self.embedder.embed([question])[0], k))
+        t_retrieve = time.perf_counter() - t0
+        if not hits or hits[0].score < self.settings.min_score:
+            yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
+            return
+        llm = self.llm
+        passages = generate.select_context(question, hits, self.embedder, self.settings.context_words)
+        t1 = time.perf_counter()
+        yield from generate.stream_answer(llm, question, passages, self._template, self.settings.max_tokens)
+        completion: Completion = llm.last
+        timings = Timings(t1 - t0, completion.prompt_seconds, completion.generate_seconds)
+        yield finish(question, completion, hits, timings, self.settings)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        *_, answer = self.stream(question, k)
+        assert isinstance(answer, Answer)
+        return answer
+
+
+def finish(question: str, completion: Completion, hits: tuple[Hit, ...], timings: Timings, settings: Settings) -> Answer:
+    """Verify the model's raw answer against the shown paragraphs."""
+    raw = completion.text.strip()
+    common = dict(
+        raw=raw, model=settings.model, prompt_tokens=completion.prompt_tokens,
+        generated_tokens=completion.generated_tokens, timings=timings,
+    )
+    if not raw or raw.upper().startswith(NOT_FOUND):
+        return Answer(question, ABSTAIN_TEXT, (), hits, True, **common)
+    text, citations, unsupported = cite.verify(raw, [h.paragraph for h in hits], question, settings.min_support)
+    if not citations:
+        return Answer(question, ABSTAIN_TEXT, (), hits, True, unsupported=unsupported, **common)
+    return Answer(question, text, citations, hits, False, unsupported=unsupported, **common)
+
+
+def _abstain(question: str, hits: tuple[Hit, ...], timings: Timings, model: str) -> Answer:
+    return Answer(question, ABSTAIN_TEXT, (), hits, True, model=model, timings=timings)
+
+
+_default: Engine | None = None
+
+
+def default_engine() -> Engine:
+    global _default
+    if _default is None:
+        _default = Engine()
+    return _default
+
+
+def ask(question: str, *, k: int | None = None, engine: Engine | None = None) -> Answer:
+    """Answer ``question`` from the indexed articles, citing the paragraphs used."""
+    return (engine or default_engine()).ask(question, k)

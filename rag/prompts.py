@@ -1,0 +1,114 @@
+"""Every prompt and grammar the system sends to a model, in one place.
+
+Small local models follow examples better than instructions, so the answer
+prompt is a fixed system message plus three worked examples (several
+answers from several passages; a question the passages don't answer; a
+date), then the numbered passages and the question. The fixed part comes
+first so llama.cpp evaluates it once and reuses its KV cache afterwards.
+
+The grammar only guarantees well-formed citation markers that point at a
+shown passage; it does not force the model to cite (forcing that made small
+models give up). Citations are assigned and checked by code in ``rag.cite``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+NOT_FOUND = "NOT FOUND"
+ABSTAIN_TEXT = "The articles don't say."
+
+SYSTEM = (
+    "You answer questions about news articles using only the numbered passages. "
+    "Give a short answer that names every person or thing the question asks for, "
+    "and put the passage number in brackets after each fact, like [1]. "
+    "The answer is never the person the question asks about. "
+    f"If the passages do not answer the question, reply exactly: {NOT_FOUND}"
+)
+
+EXAMPLES: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (
+        (
+            "Finance Minister Jane Doe arrived in Paris on Monday for two days of talks.",
+            "French President Paul Martin met the finance minister at the Elysee.",
+            "Later, Doe also held talks with Prime Minister Anne Roy.",
+        ),
+        "who met the finance minister?",
+        "Paul Martin [2] and Anne Roy [3] met the finance minister.",
+    ),
+    (
+        ("The company said profits rose 12 percent in 2019.", "Its chief executive, Mark Olsen, will retire in May."),
+        "who founded the company?",
+        NOT_FOUND,
+    ),
+    (
+        ("The bridge, which opened in 1932, carries 160,000 cars a day.", "Repairs will cost $40 million, officials said."),
+        "when did the bridge open?",
+        "In 1932 [1].",
+    ),
+)
+
+
+def user_message(passages: Sequence[str], question: str) -> str:
+    """The numbered passages, then the question.
+
+    >>> print(user_message(["A met B."], "who met B?"))
+    Passages:
+    [1] A met B.
+    <BLANKLINE>
+    Question: who met B?
+    """
+    numbered = "\n".join(f"[{i}] {text}" for i, text in enumerate(passages, start=1))
+    return f"Passages:\n{numbered}\n\nQuestion: {question}"
+
+
+def _chatml(messages: Sequence[tuple[str, str]]) -> str:
+    body = "".join(f"<|im_start|>{role}\n{text}<|im_end|>\n" for role, text in messages)
+    return body + "<|im_start|>assistant\n"
+
+
+def _plain(messages: Sequence[tuple[str, str]]) -> str:
+    # Base models continue text: frame turns as a document of Q/A pairs.
+    parts = []
+    for role, text in messages:
+        if role == "system":
+            parts.append(text + "\n")
+        elif role == "user":
+            parts.append(text + "\nAnswer:")
+        else:
+            parts.append(" " + text + "\n\n")
+    return "".join(parts)
+
+
+TEMPLATES = {"chatml": _chatml, "plain": _plain}
+STOPS = {"chatml": ("<|im_end|>",), "plain": ("\n", "Passages:", "Question:")}
+
+
+def answer_prompt(passages: Sequence[str], question: str, template: str = "chatml") -> str:
+    """The full answer prompt: system, worked examples, then this question."""
+    messages: list[tuple[str, str]] = [("system", SYSTEM)]
+    for shown, asked, answered in EXAMPLES:
+        messages += [("user", user_message(shown, asked)), ("assistant", answered)]
+    messages.append(("user", user_message(passages, question)))
+    return TEMPLATES[template](messages)
+
+
+def answer_grammar(n_passages: int) -> str:
+    """GBNF: free text whose only brackets are citation markers ``[1]``..``[n]``.
+
+    Written so that every string has exactly one parse (text never contains
+    '[' and a marker always starts with it): an ambiguous grammar such as
+    ``(text cite?)+`` makes llama.cpp's parse stacks grow without bound.
+
+    >>> print(answer_grammar(2))
+    root ::= text (cite text?)*
+    text ::= [^\\[\\]\\n<]+
+    cite ::= "[" ("1" | "2") "]"
+    <BLANKLINE>
+    """
+    numbers = " | ".join(f'"{i}"' for i in range(1, max(1, n_passages) + 1))
+    return (
+        "root ::= text (cite text?)*\n"
+        "text ::= [^\\[\\]\\n<]+\n"
+        f'cite ::= "[" ({numbers}) "]"\n'
+    )

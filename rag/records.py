@@ -1,0 +1,109 @@
+"""The records passed between pipeline stages.
+
+Every stage takes and returns these frozen dataclasses, never dicts, so a
+field renamed in one place fails loudly everywhere else. They are plain data:
+no methods that touch models or disk, and ``to_dict`` only for JSON output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One answerable paragraph; ``id`` is ``"<article_id>:<number>"`` (1-based)."""
+
+    id: str
+    article_id: str
+    article_title: str
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """An ingested article: metadata lines are kept apart from its paragraphs."""
+
+    id: str
+    title: str
+    paragraphs: tuple[Paragraph, ...]
+    subtitle: str = ""
+    byline: str = ""
+    source: str = ""
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved paragraph with its retrieval score (higher is better)."""
+
+    paragraph: Paragraph
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified link from an answer sentence to the paragraph supporting it.
+
+    ``marker`` is the number printed in the answer (``[1]``), ``support`` the
+    verifier's score in [0, 1], ``sentence`` the answer sentence it backs and
+    ``evidence`` the paragraph sentence that backs it best.
+    """
+
+    marker: int
+    paragraph: Paragraph
+    support: float
+    sentence: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent per stage of one question."""
+
+    retrieve: float = 0.0
+    prompt: float = 0.0
+    generate: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.retrieve + self.prompt + self.generate
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``ask()`` returns.
+
+    ``text`` carries the citation markers; ``abstained`` is true when the
+    articles do not answer the question (then ``citations`` is empty).
+    ``unsupported`` lists answer sentences no shown paragraph supports.
+    """
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    abstained: bool
+    raw: str = ""
+    unsupported: tuple[str, ...] = ()
+    model: str = ""
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+    timings: Timings = field(default_factory=Timings)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["timings"]["total"] = self.timings.total
+        return out
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One LLM call: the generated text, token counts and where the time went."""
+
+    text: str
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+    prompt_seconds: float = 0.0
+    generate_seconds: float = 0.0
