@@ -1,8 +1,8 @@
 """Answer questions about news articles, citing the paragraph behind every answer.
 
->>> from rag import ask                                   # doctest: +SKIP
->>> ask("who met the Iraqi foreign minister?").text       # doctest: +SKIP
-'Mohammad Baqer Qalibaf [1] and Hassan Rouhani [2] ...'
+    from rag import ask
+    answer = ask("who met the Iraqi foreign minister?")
+    answer.text, answer.citations
 """
 
 from rag.pipeline import Engine, ask

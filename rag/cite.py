@@ -28,12 +28,12 @@ from rag.embed import sentences
 from rag.records import Citation, Paragraph
 
 STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as into about over after before
-    between during under than then that this these those there here is are was were be been being
-    am do does did has have had having will would shall should can could may might must it its
-    he she they them his her their him we us our you your i me my who whom whose what which when
-    where why how not no yes also only very just so such said says say according one more most
-    other some any all each both up out off again""".split()
+    """a an the and or but if of to in on at by for with from as into about over after before between
+    during under than then that this these those there here is are was were be been being am do does did
+    has have had having will would shall should can could may might must it its he she they them his her
+    their him we us our you your i me my who whom whose what which when where why how not no yes also
+    only very just so such said says say according one more most other some any all each both up out off
+    again""".split()
 )
 _WORD = re.compile(r"[\w$%]+(?:[.,'’][\w]+)*", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d+)\]")
@@ -98,6 +98,20 @@ def claims(answer: str) -> list[Claim]:
     return out
 
 
+def drop_partial_sentence(text: str) -> str:
+    """Drop a last sentence cut off by the token limit, if a complete one precedes it.
+
+    >>> drop_partial_sentence("Rouhani met him [1]. They come amid rumors of")
+    'Rouhani met him [1].'
+    >>> drop_partial_sentence("Rouhani met")
+    'Rouhani met'
+    """
+    parts = sentences(text)
+    if len(parts) > 1 and not re.search(r"[.!?][\"”’)]?$", parts[-1]):
+        return text[: text.rindex(parts[-1])].rstrip()
+    return text
+
+
 def best_evidence(claim: str, paragraph: str) -> str:
     """The paragraph sentence sharing the most content words with the claim."""
     claim_words = set(words(claim))
@@ -142,23 +156,34 @@ def verify(
             continue
         pieces = []
         for claim, paragraph, score in items:
+            if paragraph is None and score < min_support:  # unsupported claim inside a supported sentence
+                unsupported.append(claim.text)
+                continue
             if paragraph is None:
                 pieces.append(claim.text)
                 continue
             if paragraph.id not in numbers:
                 numbers[paragraph.id] = len(numbers) + 1
             marker = numbers[paragraph.id]
-            citations.append(Citation(marker, paragraph, round(score, 3), claim.text, best_evidence(claim.text, paragraph.text)))
+            evidence = best_evidence(claim.text, paragraph.text)
+            citations.append(Citation(marker, paragraph, round(score, 3), claim.text, evidence))
             pieces.append(f"{claim.text} [{marker}]")
-        kept.append(_join(pieces))
+        kept.append(_join(pieces, capitalize=sentence_text[:1].isupper()))
     return " ".join(kept), tuple(citations), tuple(unsupported)
 
 
-def _join(pieces: list[str]) -> str:
+def _join(pieces: list[str], capitalize: bool = True) -> str:
     """Join claim pieces, moving a trailing period after the last marker.
+
+    A piece left first after an unsupported claim was dropped loses its
+    leading conjunction ("and Rouhani" -> "Rouhani").
 
     >>> _join(["A met B [1]", "and C. [2]"])
     'A met B [1] and C [2].'
+    >>> _join(["and Hassan Rouhani [2]", "met him."])
+    'Hassan Rouhani [2] met him.'
     """
-    text = " ".join(pieces)
+    text = re.sub(r"^(?:,|and|or|but|as well as)\s+", "", " ".join(pieces), flags=re.IGNORECASE)
+    if capitalize:
+        text = text[:1].upper() + text[1:]
     return re.sub(r"([.!?])\s*(\[\d+\])$", r" \2\1", text).replace("  ", " ")

@@ -22,7 +22,7 @@ from rag.settings import load_settings
 USER_ERRORS = (QuestionError, IngestError, BadIndexError, ModelError, ValueError)
 
 
-def _progress_bar(desc: str):  # noqa: ANN202 - returns a progress callback
+def _progress_bar(desc: str):
     from tqdm import tqdm
 
     bar: list[tqdm] = []

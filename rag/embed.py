@@ -81,7 +81,7 @@ class MiniLMEmbedder:
         self.progress = progress
         self._model = None
 
-    def _load(self):  # noqa: ANN202 - SentenceTransformer is imported lazily
+    def _load(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

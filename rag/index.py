@@ -187,7 +187,7 @@ def save(index: Index, folder: Path) -> None:
         "embedder": index.embedder,
         "dim": int(index.vectors.shape[1]),
         "paragraphs": len(index.paragraphs),
-        "rows": int(len(index.vectors)),
+        "rows": len(index.vectors),
         "corpus_sha256": index.corpus_sha256,
         "articles": [asdict(a) for a in index.articles],
         "files": {name: _sha256_file(tmp[name]) for name in FILES},
@@ -237,7 +237,8 @@ def load(folder: Path, embedder_name: str) -> Index:
     if vectors.shape != (manifest["rows"], manifest["dim"]) or len(paragraphs) != manifest["paragraphs"]:
         raise BadIndexError(f"{folder}: sizes do not match the manifest")
     articles = tuple(ArticleEntry(**a) for a in manifest["articles"])
-    return Index(manifest["embedder"], paragraphs, vectors, owners, articles, faiss.read_index(str(folder / "faiss.index")))
+    searcher = faiss.read_index(str(folder / "faiss.index"))
+    return Index(manifest["embedder"], paragraphs, vectors, owners, articles, searcher)
 
 
 def refresh(

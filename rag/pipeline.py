@@ -60,7 +60,8 @@ class Engine:
     def llm(self) -> LLM:
         if self._llm is None:
             path, self._template = models.resolve(self.settings.model, self.settings.model_dir)
-            self._llm = LlamaCppLLM(path, n_ctx=self.settings.n_ctx, threads=self.settings.threads, name=self.settings.model)
+            s = self.settings
+            self._llm = LlamaCppLLM(path, n_ctx=s.n_ctx, threads=s.threads, name=s.model)
         return self._llm
 
     @property
@@ -112,16 +113,19 @@ class Engine:
         return answer
 
 
-def finish(question: str, completion: Completion, hits: tuple[Hit, ...], timings: Timings, settings: Settings) -> Answer:
+def finish(
+    question: str, completion: Completion, hits: tuple[Hit, ...], timings: Timings, settings: Settings
+) -> Answer:
     """Verify the model's raw answer against the shown paragraphs."""
     raw = completion.text.strip()
+    said = cite.drop_partial_sentence(raw) if completion.truncated else raw
     common = dict(
         raw=raw, model=settings.model, prompt_tokens=completion.prompt_tokens,
         generated_tokens=completion.generated_tokens, timings=timings,
     )
-    if not raw or raw.upper().startswith(NOT_FOUND):
+    if not said or said.upper().startswith(NOT_FOUND):
         return Answer(question, ABSTAIN_TEXT, (), hits, True, **common)
-    text, citations, unsupported = cite.verify(raw, [h.paragraph for h in hits], question, settings.min_support)
+    text, citations, unsupported = cite.verify(said, [h.paragraph for h in hits], question, settings.min_support)
     if not citations:
         return Answer(question, ABSTAIN_TEXT, (), hits, True, unsupported=unsupported, **common)
     return Answer(question, text, citations, hits, False, unsupported=unsupported, **common)

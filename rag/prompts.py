@@ -42,7 +42,10 @@ EXAMPLES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         NOT_FOUND,
     ),
     (
-        ("The bridge, which opened in 1932, carries 160,000 cars a day.", "Repairs will cost $40 million, officials said."),
+        (
+            "The bridge, which opened in 1932, carries 160,000 cars a day.",
+            "Repairs will cost $40 million, officials said.",
+        ),
         "when did the bridge open?",
         "In 1932 [1].",
     ),

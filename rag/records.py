@@ -107,3 +107,5 @@ class Completion:
     generated_tokens: int = 0
     prompt_seconds: float = 0.0
     generate_seconds: float = 0.0
+    # True when generation stopped at max_tokens, mid-sentence.
+    truncated: bool = False

@@ -23,7 +23,7 @@ def search(index: Index, query: np.ndarray, k: int) -> list[Hit]:
     rows = min(len(index.vectors), k * 4)
     scores, ids = index.faiss.search(np.asarray(query, np.float32).reshape(1, -1), rows)
     best: dict[int, float] = {}
-    for score, row in zip(scores[0], ids[0]):
+    for score, row in zip(scores[0], ids[0], strict=True):
         if row < 0:
             continue
         owner = int(index.owners[row])

@@ -25,7 +25,7 @@ class Settings:
     seeds_dir: Path = PROJECT_DIR / "seeds"
     index_dir: Path = PROJECT_DIR / "index"
     # A packaged model name (see rag.models.PACKAGED) or a path to any GGUF file.
-    model: str = "qwen2.5-0.5b"
+    model: str = "qwen2.5-1.5b"
     model_dir: Path = _cache_home() / "models"
     # Paragraphs handed to the model.
     k: int = 3

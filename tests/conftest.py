@@ -58,8 +58,7 @@ class FakeLLM:
         self.prompts.append(prompt)
         self.grammars.append(grammar)
         text = self.reply(prompt) if callable(self.reply) else self.reply
-        for piece in re.findall(r"\S+\s*", text):
-            yield piece
+        yield from re.findall(r"\S+\s*", text)
         self.last = Completion(text, len(prompt.split()), len(text.split()), 0.01, 0.01)
 
     def complete(

@@ -1,0 +1,1 @@
+print("UI: see issue 4")

@@ -1,0 +1,72 @@
+from rag.cite import claims, support, verify
+from rag.records import Paragraph
+
+
+def _p(n: int, text: str) -> Paragraph:
+    return Paragraph(f"a:{n}", "a", "Title", n, text)
+
+
+SHOWN = [
+    _p(8, "IRANIAN PRESIDENT Hassan Rouhani also met with the Iraqi foreign minister."),
+    _p(2, "On Saturday, Iraqi Foreign Minister Fuad Hussein met with senior Iranian officials."),
+    _p(3, "The talks began with a meeting between Hussein and Speaker Mohammad Baqer Qalibaf."),
+]
+QUESTION = "who met the Iraqi foreign minister?"
+
+
+def test_correct_citations_are_kept() -> None:
+    text, cites, unsupported = verify("Qalibaf [3] and Hassan Rouhani [1] met him.", SHOWN, QUESTION)
+    assert text == "Qalibaf [1] and Hassan Rouhani [2] met him."
+    assert [(c.marker, c.paragraph.id) for c in cites] == [(1, "a:3"), (2, "a:8")]
+    assert all(c.support == 1.0 for c in cites) and unsupported == ()
+    assert cites[1].evidence == SHOWN[0].text
+
+
+def test_wrong_citation_is_replaced_by_the_supporting_paragraph() -> None:
+    text, cites, _ = verify("Hassan Rouhani [2] met the minister.", SHOWN, QUESTION)
+    assert [c.paragraph.id for c in cites] == ["a:8"]
+    assert text == "Hassan Rouhani [1] met the minister."
+
+
+def test_out_of_range_citation_is_reassigned() -> None:
+    text, cites, _ = verify("Mohammad Baqer Qalibaf [7].", SHOWN, QUESTION)
+    assert [c.paragraph.id for c in cites] == ["a:3"] and text == "Mohammad Baqer Qalibaf [1]."
+
+
+def test_uncited_claim_gets_a_citation() -> None:
+    text, cites, _ = verify("Hassan Rouhani met the Iraqi foreign minister.", SHOWN, QUESTION)
+    assert [c.paragraph.id for c in cites] == ["a:8"]
+    assert text.endswith("[1].")
+
+
+def test_unsupported_sentence_is_dropped_and_reported() -> None:
+    text, cites, unsupported = verify("Rouhani [1] met him. Paris is the capital of France [2].", SHOWN, QUESTION)
+    assert text == "Rouhani [1] met him."
+    assert unsupported == ("Paris is the capital of France.",)
+    assert [c.paragraph.id for c in cites] == ["a:8"]
+
+
+def test_answer_from_model_knowledge_has_no_citation() -> None:
+    text, cites, unsupported = verify("Emmanuel Macron [1].", SHOWN, QUESTION)
+    assert (text, cites) == ("", ())
+    assert unsupported == ("Emmanuel Macron.",)
+
+
+def test_support_counts_only_new_words() -> None:
+    assert support("Fuad Hussein", SHOWN[0].text, QUESTION) == 0.0
+    assert support("Rouhani met the Iraqi minister", SHOWN[0].text, QUESTION) == 1.0
+    assert support("Rouhani and Kim Jong Un", SHOWN[0].text, QUESTION) == 0.25
+
+
+def test_claims_split_at_markers() -> None:
+    parts = claims("Qalibaf [3] and Rouhani [1] met him. It rained.")
+    assert [(c.sentence, c.text, c.marker) for c in parts] == [
+        (0, "Qalibaf", 3), (0, "and Rouhani", 1), (0, "met him.", None), (1, "It rained.", None),
+    ]
+
+
+def test_unsupported_claim_is_removed_from_a_supported_sentence() -> None:
+    text, cites, unsupported = verify("Kim Jong Un [1] and Hassan Rouhani [1] met him.", SHOWN, QUESTION)
+    assert text == "Hassan Rouhani [1] met him."
+    assert unsupported == ("Kim Jong Un",)
+    assert [c.paragraph.id for c in cites] == ["a:8"]

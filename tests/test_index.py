@@ -1,0 +1,113 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import index
+from rag.ingest import load_articles, parse_article
+from rag.retrieve import search
+from tests.conftest import FakeEmbedder
+
+
+def _refresh(seeds: Path, folder: Path, embedder: FakeEmbedder | None = None, **kw: object):
+    articles, _ = load_articles(seeds)
+    return index.refresh(articles, folder, embedder or FakeEmbedder(), **kw)
+
+
+def test_build_save_load_roundtrip(seeds: Path, tmp_path: Path) -> None:
+    built, embedded, _ = _refresh(seeds, tmp_path / "ix")
+    assert embedded == ["000_efee75aea60a5e55"]
+    manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
+    assert manifest["embedder"] == "fake-hash-64" and manifest["dim"] == 64
+    assert manifest["paragraphs"] == 16 and len(manifest["corpus_sha256"]) == 64
+    loaded = index.load(tmp_path / "ix", "fake-hash-64")
+    assert loaded.paragraphs == built.paragraphs
+    np.testing.assert_array_equal(loaded.vectors, built.vectors)
+    assert not any(p.suffix == ".pkl" for p in (tmp_path / "ix").iterdir())
+
+
+def test_unchanged_corpus_embeds_nothing(seeds: Path, tmp_path: Path) -> None:
+    _refresh(seeds, tmp_path / "ix")
+    embedder = FakeEmbedder()
+    _, embedded, removed = _refresh(seeds, tmp_path / "ix", embedder)
+    assert embedded == [] and removed == [] and embedder.calls == []
+
+
+def test_only_added_and_edited_articles_are_embedded(seeds: Path, tmp_path: Path) -> None:
+    _refresh(seeds, tmp_path / "ix")
+    (seeds / "extra.txt").write_text("Extra title\nThe mayor opened a bridge.Nobody came.")
+    embedder = FakeEmbedder()
+    ix, embedded, _ = _refresh(seeds, tmp_path / "ix", embedder)
+    assert embedded == ["extra"]
+    assert [t for call in embedder.calls for t in call] == ["The mayor opened a bridge.", "Nobody came."]
+    assert ix.paragraphs[-1].id == "extra:2"
+    # Seed paragraph ids are unchanged by the re-index.
+    assert ix.paragraphs[0].id == "000_efee75aea60a5e55:1"
+
+    (seeds / "extra.txt").write_text("Extra title\nThe mayor closed the bridge.")
+    ix, embedded, _ = _refresh(seeds, tmp_path / "ix")
+    assert embedded == ["extra"] and ix.paragraphs[-1].text == "The mayor closed the bridge."
+
+
+def test_removed_article_leaves_the_index(seeds: Path, tmp_path: Path) -> None:
+    (seeds / "extra.txt").write_text("Extra title\nThe mayor opened a bridge.")
+    _refresh(seeds, tmp_path / "ix")
+    (seeds / "extra.txt").unlink()
+    ix, embedded, removed = _refresh(seeds, tmp_path / "ix")
+    assert removed == ["extra"] and embedded == []
+    assert all(p.article_id != "extra" for p in ix.paragraphs)
+    assert len(ix.vectors) == len(ix.owners) and ix.owners.max() == len(ix.paragraphs) - 1
+
+
+def test_other_embedder_is_a_clear_error(seeds: Path, tmp_path: Path) -> None:
+    _refresh(seeds, tmp_path / "ix")
+    other = FakeEmbedder()
+    other.name = "another-model"
+    with pytest.raises(index.BadIndexError, match="built with fake-hash-64"):
+        _refresh(seeds, tmp_path / "ix", other)
+    _, embedded, _ = _refresh(seeds, tmp_path / "ix", other, rebuild=True)
+    assert embedded == ["000_efee75aea60a5e55"]
+
+
+def test_corrupt_file_is_detected_and_rebuilt(seeds: Path, tmp_path: Path) -> None:
+    _refresh(seeds, tmp_path / "ix")
+    with (tmp_path / "ix" / "vectors.npy").open("r+b") as f:
+        f.seek(200)
+        f.write(b"\xff" * 16)
+    with pytest.raises(index.BadIndexError, match="does not match the manifest"):
+        index.load(tmp_path / "ix", "fake-hash-64")
+    _, embedded, _ = _refresh(seeds, tmp_path / "ix")
+    assert embedded == ["000_efee75aea60a5e55"]
+    index.load(tmp_path / "ix", "fake-hash-64")
+
+
+def test_missing_index_message(tmp_path: Path) -> None:
+    with pytest.raises(index.BadIndexError, match="run `rag index`"):
+        index.load(tmp_path / "none", "fake-hash-64")
+
+
+def test_long_paragraph_is_embedded_in_pieces_but_cited_whole(tmp_path: Path) -> None:
+    long_text = " ".join(f"Sentence number {i} talks about topic{i}." for i in range(80))
+    article = parse_article(f"Title\n{long_text}\nShort one.", "long")
+    ix, _ = index.build([article], FakeEmbedder())
+    assert len(ix.paragraphs) == 2 and len(ix.vectors) > 2
+    assert set(ix.owners.tolist()) == {0, 1}
+    hits = search(ix, FakeEmbedder().embed(["Sentence number 70 talks about topic70"])[0], k=2)
+    assert hits[0].paragraph.id == "long:1"
+    assert len({h.paragraph.id for h in hits}) == len(hits)
+
+
+def test_search_orders_by_score(seeds: Path, tmp_path: Path) -> None:
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    hits = search(ix, FakeEmbedder().embed(["Soleimani Al-Asad base missiles January"])[0], k=3)
+    assert hits[0].paragraph.id == "000_efee75aea60a5e55:16"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert search(ix, FakeEmbedder().embed(["x"])[0], k=0) == []
+
+
+def test_index_survives_copy(seeds: Path, tmp_path: Path) -> None:
+    _refresh(seeds, tmp_path / "ix")
+    shutil.copytree(tmp_path / "ix", tmp_path / "copy")
+    assert len(index.load(tmp_path / "copy", "fake-hash-64").paragraphs) == 16

@@ -1,0 +1,88 @@
+from collections.abc import Callable
+
+import pytest
+
+from rag.pipeline import Engine, QuestionError, ask
+from rag.prompts import ABSTAIN_TEXT
+from rag.records import Answer
+
+SEED_Q = "who met the Iraqi foreign minister?"
+
+
+def test_seed_question_answer_is_cited_and_verified(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("Mohammad Baqer Qalibaf [2] and Hassan Rouhani [1] met Fuad Hussein.", k=5)
+    answer = ask(SEED_Q, engine=engine)
+    assert not answer.abstained
+    names = {c.sentence.split()[-1]: c.paragraph for c in answer.citations}
+    assert "Qalibaf" in names["Qalibaf"].text and "Rouhani" in names["Rouhani"].text
+    assert answer.text.startswith("Mohammad Baqer Qalibaf [1] and Hassan Rouhani [2]")
+    assert all(c.support >= engine.settings.min_support for c in answer.citations)
+
+
+def test_prompt_numbers_passages_and_constrains_markers(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("NOT FOUND", k=3)
+    engine.ask(SEED_Q)
+    prompt, grammar = engine.llm.prompts[-1], engine.llm.grammars[-1]
+    assert prompt.rstrip().endswith("<|im_start|>assistant")
+    assert f"Question: {SEED_Q}" in prompt and "\n[3] " in prompt and "\n[4] " not in prompt.split(SEED_Q)[0][-3000:]
+    assert grammar is not None and '"3"' in grammar and '"4"' not in grammar
+
+
+def test_context_respects_word_budget(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("NOT FOUND", k=3, context_words=40)
+    engine.ask(SEED_Q)
+    shown = engine.llm.prompts[-1].rsplit("Passages:\n", 1)[1].split("\n\nQuestion:")[0]
+    # Each passage keeps its best sentence even when that exceeds the budget.
+    assert len(shown.split()) <= 40 + 3 * 45
+
+
+def test_not_found_abstains_without_citations(make_engine: Callable[..., Engine]) -> None:
+    answer = make_engine("NOT FOUND").ask(SEED_Q)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT and answer.citations == ()
+    assert answer.hits  # the closest paragraphs are still offered
+
+
+def test_answer_from_own_knowledge_abstains(make_engine: Callable[..., Engine]) -> None:
+    answer = make_engine("Emmanuel Macron [1] met him.").ask(SEED_Q)
+    assert answer.abstained and answer.citations == ()
+    assert answer.unsupported == ("Emmanuel Macron met him.",)
+
+
+def test_irrelevant_question_abstains_before_the_model(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("Paris [1]", min_score=0.9)
+    answer = engine.ask("What is the capital of France?")
+    assert answer.abstained and engine.llm.prompts == []
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_refused(make_engine: Callable[..., Engine], question: str) -> None:
+    with pytest.raises(QuestionError):
+        make_engine().ask(question)
+
+
+def test_stream_yields_text_then_answer(make_engine: Callable[..., Engine]) -> None:
+    items = list(make_engine("Hassan Rouhani [1] met him.").stream(SEED_Q))
+    assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
+    assert "".join(items[:-1]) == "Hassan Rouhani [1] met him."
+    assert isinstance(items[-1], Answer) and items[-1].citations
+
+
+def test_truncated_last_sentence_is_dropped(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("Hassan Rouhani [1] met him. They come amid rumors of")
+    original = engine.llm.stream
+
+    def truncated(*args: object, **kwargs: object):
+        yield from original(*args, **kwargs)
+        engine.llm.last = engine.llm.last.__class__(**{**engine.llm.last.__dict__, "truncated": True})
+
+    engine.llm.stream = truncated
+    answer = engine.ask(SEED_Q)
+    assert answer.text == "Hassan Rouhani [1] met him."
+
+
+def test_answer_serializes_to_json(make_engine: Callable[..., Engine]) -> None:
+    import json
+
+    data = json.loads(json.dumps(make_engine("Hassan Rouhani [1].").ask(SEED_Q).to_dict()))
+    assert data["citations"][0]["paragraph"]["id"].startswith("000_efee75aea60a5e55:")
+    assert data["timings"]["total"] >= 0

@@ -1,0 +1,46 @@
+"""End-to-end tests with the real embedder and the configured GGUF model (marked ``real``)."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embed import MiniLMEmbedder
+from rag.pipeline import Engine
+from rag.settings import load_settings
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    index_dir = tmp_path_factory.mktemp("index")
+    return Engine(load_settings().with_(index_dir=index_dir))
+
+
+def test_embedder_is_offline_minilm() -> None:
+    vectors = MiniLMEmbedder().embed(["Rouhani met the Iraqi foreign minister.", "Le café"])
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+
+
+def test_seed_question_names_a_host_and_cites_the_paragraph_naming_them(engine: Engine) -> None:
+    answer = engine.ask("who met the Iraqi foreign minister?")
+    named = [n for n in ("Qalibaf", "Rouhani") if n in answer.text]
+    assert named, answer
+    assert any(n in c.paragraph.text and n in c.sentence for c in answer.citations for n in named), answer
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.marker for c in answer.citations}
+
+
+def test_question_the_articles_do_not_answer_abstains(engine: Engine) -> None:
+    answer = engine.ask("What is the capital of France?")
+    assert answer.abstained and not answer.citations, answer
+
+
+def test_packaged_model_is_verified(engine: Engine) -> None:
+    llm = engine.llm
+    assert Path(llm.path).is_file()  # type: ignore[attr-defined]
+    stamp = Path(str(llm.path) + ".verified.json")  # type: ignore[attr-defined]
+    assert stamp.exists() or not engine.settings.model.startswith("qwen")
