@@ -44,9 +44,8 @@ def select_context(question: str, hits: Sequence[Hit], embedder: Embedder, budge
     return [" ".join(s for pos, (h, _, s) in enumerate(flat) if h == i and pos in chosen) for i in range(len(hits))]
 
 
-def stream_answer(
-    llm: LLM, question: str, passages: Sequence[str], template: str, max_tokens: int
-) -> Iterator[str]:
+def stream_answer(llm: LLM, question: str, passages: Sequence[str], max_tokens: int) -> Iterator[str]:
     """Stream the model's raw answer (markers constrained to the shown passages)."""
-    prompt = answer_prompt(passages, question, template)
-    yield from llm.stream(prompt, grammar=answer_grammar(len(passages)), max_tokens=max_tokens, stop=STOPS[template])
+    prompt = answer_prompt(passages, question, llm.template)
+    grammar = answer_grammar(len(passages))
+    yield from llm.stream(prompt, grammar=grammar, max_tokens=max_tokens, stop=STOPS[llm.template])

@@ -23,6 +23,7 @@ from rag.records import Completion
 
 class LLM(Protocol):
     name: str
+    template: str  # prompt framing the model expects: "chatml" or "plain" (see rag.prompts)
     last: Completion  # the finished call's text, token counts and timings
 
     def stream(
@@ -39,9 +40,12 @@ class LLM(Protocol):
 class LlamaCppLLM:
     """A GGUF model run in-process by llama-cpp-python."""
 
-    def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int = 2, name: str = "") -> None:
+    def __init__(
+        self, path: Path, *, n_ctx: int = 2048, threads: int = 2, name: str = "", template: str = "chatml"
+    ) -> None:
         self.path = path
         self.name = name or path.name
+        self.template = template
         self.n_ctx = n_ctx
         self.threads = threads
         self.last = Completion("")

@@ -13,12 +13,13 @@ says NOT FOUND or none of its claims is supported by a shown paragraph.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag import cite, generate, index, ingest, models, retrieve
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.llm import LLM, LlamaCppLLM
+from rag.minilm import NumpyMiniLM
 from rag.prompts import ABSTAIN_TEXT, NOT_FOUND
 from rag.records import Answer, Completion, Hit, Timings
 from rag.settings import Settings, load_settings
@@ -42,13 +43,25 @@ class Engine:
     """The loaded models and index behind ``ask()``."""
 
     def __init__(
-        self, settings: Settings | None = None, embedder: Embedder | None = None, llm: LLM | None = None
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        llm: LLM | None = None,
+        prebuilt: index.Index | None = None,
+        query_embedder: Embedder | None = None,
     ) -> None:
+        """``prebuilt``: an index to use as is (an evaluation corpus), instead of the articles folder's.
+
+        ``embedder`` indexes articles; ``query_embedder`` embeds questions and
+        must give the same vectors. By default they are sentence-transformers
+        (fast in bulk, slow to import) and ``NumpyMiniLM`` (starts in 0.3 s),
+        so a question never waits for torch unless articles changed.
+        """
         self.settings = settings or load_settings()
         self._embedder = embedder
+        self._query_embedder = query_embedder or embedder
         self._llm = llm
-        self._template = "chatml"
-        self._index: index.Index | None = None
+        self._index: index.Index | None = prebuilt
 
     @property
     def embedder(self) -> Embedder:
@@ -57,11 +70,17 @@ class Engine:
         return self._embedder
 
     @property
+    def query_embedder(self) -> Embedder:
+        if self._query_embedder is None:
+            self._query_embedder = NumpyMiniLM()
+        return self._query_embedder
+
+    @property
     def llm(self) -> LLM:
         if self._llm is None:
-            path, self._template = models.resolve(self.settings.model, self.settings.model_dir)
             s = self.settings
-            self._llm = LlamaCppLLM(path, n_ctx=s.n_ctx, threads=s.threads, name=s.model)
+            path, template = models.resolve(s.model, s.model_dir)
+            self._llm = LlamaCppLLM(path, n_ctx=s.n_ctx, threads=s.threads, name=s.model, template=template)
         return self._llm
 
     @property
@@ -87,28 +106,35 @@ class Engine:
             len(articles), len(self._index.paragraphs), embedded, removed, errors, time.perf_counter() - started
         )
 
-    def stream(self, question: str, k: int | None = None) -> Iterator[str | Answer]:
-        """Yield raw answer text pieces as they are generated, then the final ``Answer``."""
+    def stream(
+        self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield raw answer text pieces as they are generated, then the final ``Answer``.
+
+        ``hits`` replaces retrieval (to evaluate another retriever end to end).
+        """
         question = " ".join(question.split())
         if not question:
             raise QuestionError("the question is empty")
         k = k or self.settings.k
         t0 = time.perf_counter()
-        hits = tuple(retrieve.search(self.index, self.embedder.embed([question])[0], k))
+        if hits is None:
+            hits = retrieve.search(self.index, self.query_embedder.embed([question])[0], k)
+        hits = tuple(hits[:k])
         t_retrieve = time.perf_counter() - t0
         if not hits or hits[0].score < self.settings.min_score:
             yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
             return
         llm = self.llm
-        passages = generate.select_context(question, hits, self.embedder, self.settings.context_words)
+        passages = generate.select_context(question, hits, self.query_embedder, self.settings.context_words)
         t1 = time.perf_counter()
-        yield from generate.stream_answer(llm, question, passages, self._template, self.settings.max_tokens)
+        yield from generate.stream_answer(llm, question, passages, self.settings.max_tokens)
         completion: Completion = llm.last
         timings = Timings(t1 - t0, completion.prompt_seconds, completion.generate_seconds)
         yield finish(question, completion, hits, timings, self.settings)
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        *_, answer = self.stream(question, k)
+    def ask(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Answer:
+        *_, answer = self.stream(question, k, hits)
         assert isinstance(answer, Answer)
         return answer
 

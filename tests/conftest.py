@@ -45,6 +45,7 @@ class FakeLLM:
     """Replies with ``reply`` (a string, or a function of the prompt)."""
 
     name = "fake-llm"
+    template = "chatml"
 
     def __init__(self, reply: str | Callable[[str], str] = "NOT FOUND") -> None:
         self.reply = reply

@@ -44,3 +44,19 @@ def test_packaged_model_is_verified(engine: Engine) -> None:
     assert Path(llm.path).is_file()  # type: ignore[attr-defined]
     stamp = Path(str(llm.path) + ".verified.json")  # type: ignore[attr-defined]
     assert stamp.exists() or not engine.settings.model.startswith("qwen")
+
+
+def test_numpy_minilm_gives_sentence_transformers_vectors() -> None:
+    from rag.minilm import NumpyMiniLM
+
+    texts = [
+        "who met the Iraqi foreign minister?",
+        "IRANIAN PRESIDENT Hassan Rouhani also met with the Iraqi foreign minister.",
+        "Le café était fermé 😀 — “quotes” and 3.5%",
+        "long " * 400,  # truncated at 256 word-pieces by both
+        "",
+    ]
+    reference = MiniLMEmbedder().embed(texts)
+    ours = NumpyMiniLM().embed(texts)
+    assert ours.shape == reference.shape
+    assert np.abs(ours - reference).max() < 1e-5

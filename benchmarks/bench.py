@@ -1,0 +1,120 @@
+"""Benchmark: index build speed, then answer latency and citation health.
+
+Prints, in one run on this machine:
+- index build: paragraphs/s embedding the XQuAD corpus (240 paragraphs),
+  with the embedder already loaded (its load time is printed apart);
+- for the seed question (repeated) and for N XQuAD questions (one pass):
+  median answer latency and its stages, median prompt tokens, the share of
+  answers whose citations all verify, and how often the model's own markers
+  were right before the verifier repaired them.
+
+Absolute timings are noisy on a shared 2-core machine: medians and min-max
+are printed, and comparisons belong in one run. Quality lives in ``rag eval``.
+
+    python benchmarks/bench.py [--questions 50] [--model NAME|PATH] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rag import cite, index
+from rag.embed import MiniLMEmbedder
+from rag.pipeline import Engine
+from rag.questions import read_squad
+from rag.records import Answer
+from rag.settings import PROJECT_DIR, load_settings
+
+XQUAD = PROJECT_DIR.parent / "shared" / "eval" / "xquad.en.json"
+SEED_QUESTION = "who met the Iraqi foreign minister?"
+
+
+def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    if not values:
+        return "n/a"
+    return f"{statistics.median(values):.{digits}f}{unit} (min {min(values):.{digits}f}, max {max(values):.{digits}f})"
+
+
+def verified(answer: Answer, min_support: float) -> bool:
+    """Every marker in the text maps to a citation whose paragraph supports its claim."""
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    return markers == {c.marker for c in answer.citations} and all(
+        cite.support(c.sentence, c.paragraph.text, answer.question) >= min_support for c in answer.citations
+    )
+
+
+def model_markers_right(answer: Answer) -> bool | None:
+    """Were the markers the model wrote itself all kept as-is? None if it wrote none."""
+    raw = re.findall(r"\[(\d+)\]", answer.raw)
+    if not raw:
+        return None
+    shown = [h.paragraph.id for h in answer.hits]
+    cited = {c.paragraph.id for c in answer.citations}
+    return all(0 < int(n) <= len(shown) and shown[int(n) - 1] in cited for n in raw)
+
+
+def report(name: str, answers: list[Answer], min_support: float) -> None:
+    answered = [a for a in answers if not a.abstained]
+    own = [r for r in (model_markers_right(a) for a in answered) if r is not None]
+    print(f"\n{name}: {len(answers)} questions, {len(answered)} answered, {len(answers) - len(answered)} abstained")
+    print(f"  latency total     {spread([a.timings.total for a in answers])}")
+    print(f"    retrieve        {spread([a.timings.retrieve for a in answers], digits=3)}")
+    print(f"    prompt eval     {spread([a.timings.prompt for a in answers])}")
+    print(f"    generate        {spread([a.timings.generate for a in answers])}")
+    print(f"  prompt tokens     {spread([float(a.prompt_tokens) for a in answers], unit='', digits=0)}")
+    share = sum(verified(a, min_support) for a in answered) / max(1, len(answered))
+    print(f"  answers whose citations all verify: {share:.0%} of answered")
+    if own:
+        print(f"  model's own markers right before repair: {sum(own) / len(own):.0%} of {len(own)} that cited")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the seed question")
+    parser.add_argument("--model", help="packaged model name or GGUF path")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    settings = load_settings().with_(model=args.model)
+    print(f"model {settings.model}, k={settings.k}, context_words={settings.context_words}")
+
+    embedder = MiniLMEmbedder()
+    t = time.perf_counter()
+    embedder.embed(["warm up"])
+    print(f"embedder load: {time.perf_counter() - t:.1f}s")
+    if not XQUAD.exists():
+        print(f"missing {XQUAD}", file=sys.stderr)
+        return 1
+    articles, questions = read_squad(XQUAD)
+    n_paragraphs = sum(len(a.paragraphs) for a in articles)
+    builds = []
+    for _ in range(2):
+        t = time.perf_counter()
+        xquad_index, _ = index.build(articles, embedder)
+        builds.append(n_paragraphs / (time.perf_counter() - t))
+    print(f"index build: {n_paragraphs} paragraphs, {spread(builds, unit=' paragraphs/s', digits=1)}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        seed_engine = Engine(settings.with_(index_dir=Path(tmp)), embedder=embedder)
+        seed_engine.refresh()
+        seed_engine.ask(SEED_QUESTION)  # load the model, fill the KV cache with the fixed prompt prefix
+        seed_answers = [seed_engine.ask(SEED_QUESTION) for _ in range(args.repeat)]
+        report(f"seed question x{args.repeat} (warm)", seed_answers, settings.min_support)
+        print(f"  answer: {seed_answers[-1].text}")
+
+        engine = Engine(settings, embedder=embedder, llm=seed_engine.llm, prebuilt=xquad_index)
+        sample = random.Random(args.seed).sample(questions, args.questions)
+        answers = [engine.ask(q.question) for q in sample]
+        report(f"XQuAD sample of {len(sample)} (seed {args.seed})", answers, settings.min_support)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
