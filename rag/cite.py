@@ -24,35 +24,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.embed import sentences
 from rag.records import Citation, Paragraph
+from rag.text import sentences, words
 
-STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as into about over after before between
-    during under than then that this these those there here is are was were be been being am do does did
-    has have had having will would shall should can could may might must it its he she they them his her
-    their him we us our you your i me my who whom whose what which when where why how not no yes also
-    only very just so such said says say according one more most other some any all each both up out off
-    again""".split()
-)
-_WORD = re.compile(r"[\w$%]+(?:[.,'’][\w]+)*", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d+)\]")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased content words, possessives and plural 's' stripped.
-
-    >>> words("Iran's Speaker met the Iraqi ministers in 2020.")
-    ['iran', 'speaker', 'met', 'iraqi', 'minister', '2020']
-    """
-    out = []
-    for w in _WORD.findall(text.lower()):
-        w = re.sub(r"['’]s$", "", w)
-        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        if w not in STOPWORDS:
-            out.append(w)
-    return out
 
 
 def support(claim: str, paragraph: str, question: str = "") -> float:

@@ -14,16 +14,16 @@ English) and the index maps every piece back to its paragraph.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
+from rag.text import sentences
+
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 PIECE_WORDS = 150
 
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
 class Embedder(Protocol):
@@ -32,18 +32,6 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), dim) float32, each row of unit length."""
         ...
-
-
-def sentences(text: str) -> list[str]:
-    """Split text into sentences at '. ' followed by a capital or digit.
-
-    >>> sentences('He met Mr. Hussein. "We agree," he said. Then 3 left.')
-    ['He met Mr.', 'Hussein.', '"We agree," he said.', 'Then 3 left.']
-
-    Over-splitting after abbreviations is harmless here: sentences are only
-    grouped back into pieces or scored one by one.
-    """
-    return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
 def pieces(text: str, max_words: int = PIECE_WORDS) -> list[str]:

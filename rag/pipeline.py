@@ -62,6 +62,7 @@ class Engine:
         self._query_embedder = query_embedder or embedder
         self._llm = llm
         self._index: index.Index | None = prebuilt
+        self._bm25: retrieve.Bm25 | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -118,11 +119,9 @@ class Engine:
             raise QuestionError("the question is empty")
         k = k or self.settings.k
         t0 = time.perf_counter()
-        if hits is None:
-            hits = retrieve.search(self.index, self.query_embedder.embed([question])[0], k)
-        hits = tuple(hits[:k])
+        hits = tuple((self.retrieve(question, k) if hits is None else hits)[:k])
         t_retrieve = time.perf_counter() - t0
-        if not hits or hits[0].score < self.settings.min_score:
+        if not hits or max(h.score for h in hits) < self.settings.min_score:
             yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
             return
         llm = self.llm
@@ -132,6 +131,14 @@ class Engine:
         completion: Completion = llm.last
         timings = Timings(t1 - t0, completion.prompt_seconds, completion.generate_seconds)
         yield finish(question, completion, hits, timings, self.settings)
+
+    def retrieve(self, question: str, k: int, retriever: str | None = None) -> list[Hit]:
+        """The ``k`` best paragraphs by ``retriever`` (default: the configured one)."""
+        ix = self.index
+        if self._bm25 is None or self._bm25.corpus_sha256 != ix.corpus_sha256:
+            self._bm25 = retrieve.Bm25(ix)
+        query = self.query_embedder.embed([question])[0]
+        return retrieve.hits(ix, query, question, k, retriever or self.settings.retriever, self._bm25)
 
     def ask(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Answer:
         *_, answer = self.stream(question, k, hits)

@@ -27,8 +27,9 @@ class Settings:
     # A packaged model name (see rag.models.PACKAGED) or a path to any GGUF file.
     model: str = "qwen2.5-1.5b"
     model_dir: Path = _cache_home() / "models"
-    # Paragraphs handed to the model.
+    # Paragraphs handed to the model, and how they are found (see rag.retrieve).
     k: int = 3
+    retriever: str = "hybrid"
     # Words of passage text in the prompt; prompt length sets CPU latency.
     context_words: int = 160
     # Below this retrieval score (cosine) the articles are taken not to answer.
