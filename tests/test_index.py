@@ -111,3 +111,18 @@ def test_index_survives_copy(seeds: Path, tmp_path: Path) -> None:
     _refresh(seeds, tmp_path / "ix")
     shutil.copytree(tmp_path / "ix", tmp_path / "copy")
     assert len(index.load(tmp_path / "copy", "fake-hash-64").paragraphs) == 16
+
+
+def test_hybrid_finds_rare_names_dense_blurs(seeds: Path, tmp_path: Path) -> None:
+    from rag.retrieve import Bm25, hits
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    question = "Kataib Hezbollah"
+    query = FakeEmbedder().embed([question])[0]
+    found = hits(ix, query, question, 3, "hybrid", Bm25(ix))
+    assert found[0].paragraph.id == "000_efee75aea60a5e55:11"
+    assert [h.paragraph.id for h in hits(ix, query, question, 1, "bm25")] == ["000_efee75aea60a5e55:11"]
+    # Scores stay dense cosines whatever ranked the hits.
+    assert found[0].score == pytest.approx(float((ix.vectors[ix.owners == 10] @ query).max()), abs=1e-6)
+    with pytest.raises(ValueError, match="unknown retriever"):
+        hits(ix, query, question, 3, "nope")
