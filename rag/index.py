@@ -152,14 +152,20 @@ def build(
 
 
 def _embed_batches(
-    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None, batch: int = 64
+    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None, batch: int = 256
 ) -> np.ndarray:
-    parts = []
-    for start in range(0, len(texts), batch):
-        parts.append(embedder.embed(texts[start : start + batch]))
+    """Embed in length-sorted chunks: similar lengths pad little, and progress can be shown."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: np.ndarray | None = None
+    for start in range(0, len(order), batch):
+        ids = order[start : start + batch]
+        vectors = embedder.embed([texts[i] for i in ids])
+        if out is None:
+            out = np.zeros((len(texts), vectors.shape[1]), np.float32)
+        out[ids] = vectors
         if progress:
             progress(min(start + batch, len(texts)), len(texts))
-    return np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, 0), np.float32)
+    return out if out is not None else np.zeros((0, 0), np.float32)
 
 
 def _sha256_file(path: Path) -> str:
