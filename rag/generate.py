@@ -4,7 +4,8 @@ Prompt length sets latency on a CPU (every prompt token is evaluated before
 the first answer token) and small models lose the thread in long contexts,
 so the model never sees whole paragraphs: each retrieved paragraph is cut
 down to its sentences most similar to the question, within a word budget,
-keeping at least its best sentence and the original sentence order.
+keeping at least its best sentence and the original sentence order. The
+sentence vectors were computed at indexing time, so this costs a matmul.
 """
 
 from __future__ import annotations
@@ -13,20 +14,19 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from rag.embed import Embedder, sentences
+from rag.index import Index
 from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt
 from rag.records import Hit
 
 
-def select_context(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int) -> list[str]:
-    """One passage text per hit: its sentences most similar to the question, ``budget`` words in all."""
-    split = [sentences(h.paragraph.text) or [h.paragraph.text] for h in hits]
-    flat = [(i, j, s) for i, sents in enumerate(split) for j, s in enumerate(sents)]
+def select_context(query: np.ndarray, hits: Sequence[Hit], index: Index, budget: int) -> list[str]:
+    """One passage text per hit: its sentences most similar to ``query``, ``budget`` words in all."""
+    split = [index.sentences_of(h.paragraph.id) for h in hits]
+    flat = [(i, j, s) for i, (sents, _) in enumerate(split) for j, s in enumerate(sents)]
     if not flat:
         return []
-    vectors = embedder.embed([question] + [s for _, _, s in flat])
-    scores = vectors[1:] @ vectors[0]
+    scores = np.concatenate([vectors for _, vectors in split]) @ query
     order = np.argsort(-scores, kind="stable")
     chosen: set[int] = set()
     used = 0

@@ -10,6 +10,9 @@ Layout of ``index/`` (no pickle anywhere):
 - ``owners.npy``       int32 (rows,): the paragraph each row belongs to
 - ``faiss.index``      exact inner product (``IndexFlatIP``) below
   ``HNSW_ROWS`` rows, HNSW above
+- ``sentence_vectors.npy``, ``sentence_offsets.npy``  one vector per
+  sentence, so the prompt can be cut to the sentences a question needs
+  without embedding anything at query time
 
 Incremental: ``build`` reuses the stored vectors of every article whose
 content hash is unchanged and embeds only new or edited ones. Saving writes
@@ -23,8 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -32,10 +36,13 @@ import numpy as np
 
 from rag.embed import Embedder, pieces
 from rag.records import Article, Paragraph
+from rag.text import sentences
 
-FORMAT = 1
+FORMAT = 2
 HNSW_ROWS = 200_000
-FILES = ("paragraphs.jsonl", "vectors.npy", "owners.npy", "faiss.index")
+FILES = (
+    "paragraphs.jsonl", "vectors.npy", "owners.npy", "faiss.index", "sentence_vectors.npy", "sentence_offsets.npy",
+)
 
 
 class BadIndexError(RuntimeError):
@@ -54,27 +61,46 @@ class ArticleEntry:
     rows: int
     first_paragraph: int
     paragraphs: int
+    first_sentence: int
+    sentences: int
 
 
 @dataclass(frozen=True)
 class Index:
+    """Paragraph rows (``vectors``/``owners``, searched by FAISS) and sentence rows.
+
+    ``sentence_vectors[sentence_offsets[i]:sentence_offsets[i + 1]]`` are the
+    vectors of paragraph i's sentences (``rag.text.sentences``), used to cut
+    passages down to what the question needs without embedding at query time.
+    """
+
     embedder: str
     paragraphs: tuple[Paragraph, ...]
     vectors: np.ndarray
     owners: np.ndarray
     articles: tuple[ArticleEntry, ...]
     faiss: faiss.Index
+    sentence_vectors: np.ndarray
+    sentence_offsets: np.ndarray
 
     @property
     def corpus_sha256(self) -> str:
         return corpus_hash(a.sha256 for a in self.articles)
 
-    def article_paragraphs(self, entry: ArticleEntry) -> tuple[Paragraph, ...]:
-        return self.paragraphs[entry.first_paragraph : entry.first_paragraph + entry.paragraphs]
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Paragraph id -> position in ``paragraphs``."""
+        return {p.id: i for i, p in enumerate(self.paragraphs)}
+
+    def sentences_of(self, paragraph_id: str) -> tuple[list[str], np.ndarray]:
+        """A paragraph's sentences and their vectors."""
+        i = self.positions[paragraph_id]
+        rows = self.sentence_vectors[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
+        return sentences(self.paragraphs[i].text) or [self.paragraphs[i].text], rows
 
 
-def corpus_hash(article_hashes: Sequence[str] | object) -> str:
-    return hashlib.sha256("\n".join(sorted(article_hashes)).encode()).hexdigest()  # type: ignore[arg-type]
+def corpus_hash(article_hashes: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(article_hashes)).encode()).hexdigest()
 
 
 def make_faiss(vectors: np.ndarray) -> faiss.Index:
@@ -88,6 +114,42 @@ def make_faiss(vectors: np.ndarray) -> faiss.Index:
     if len(vectors):
         index.add(vectors)
     return index
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One article's rows: piece vectors with their local paragraph, sentence vectors with theirs."""
+
+    paragraphs: tuple[Paragraph, ...]
+    vectors: np.ndarray
+    owners: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_owners: np.ndarray
+
+
+def _units(article: Article) -> tuple[list[str], list[int], list[str], list[int]]:
+    """Texts to embed for an article: pieces and sentences, each with its local paragraph."""
+    piece_texts, piece_owner, sentence_texts, sentence_owner = [], [], [], []
+    for i, p in enumerate(article.paragraphs):
+        for piece in pieces(p.text):
+            piece_texts.append(piece)
+            piece_owner.append(i)
+        for sentence in sentences(p.text) or [p.text]:
+            sentence_texts.append(sentence)
+            sentence_owner.append(i)
+    return piece_texts, piece_owner, sentence_texts, sentence_owner
+
+
+def _old_block(previous: Index, entry: ArticleEntry) -> _Block:
+    rows = slice(entry.first_row, entry.first_row + entry.rows)
+    sents = slice(entry.first_sentence, entry.first_sentence + entry.sentences)
+    offsets = previous.sentence_offsets[entry.first_paragraph : entry.first_paragraph + entry.paragraphs + 1]
+    sentence_owners = np.repeat(np.arange(entry.paragraphs), np.diff(offsets))
+    return _Block(
+        previous.paragraphs[entry.first_paragraph : entry.first_paragraph + entry.paragraphs],
+        previous.vectors[rows], previous.owners[rows] - entry.first_paragraph,
+        previous.sentence_vectors[sents], sentence_owners,
+    )
 
 
 def build(
@@ -104,68 +166,75 @@ def build(
     if previous is not None and previous.embedder == embedder.name:
         reusable = {(a.id, a.sha256): a for a in previous.articles}
     todo = [a for a in articles if (a.id, a.sha256) not in reusable]
-    texts: list[str] = []
-    text_owner: list[int] = []  # paragraph position within `todo` flattening
-    flat_todo: list[Paragraph] = [p for a in todo for p in a.paragraphs]
-    for i, p in enumerate(flat_todo):
-        for piece in pieces(p.text):
-            texts.append(piece)
-            text_owner.append(i)
+    units = {a.id: _units(a) for a in todo}
+    texts = [t for u in units.values() for t in (*u[0], *u[2])]
     new_vectors = _embed_batches(embedder, texts, progress)
-
-    paragraphs: list[Paragraph] = []
-    vector_parts: list[np.ndarray] = []
-    owner_parts: list[np.ndarray] = []
-    entries: list[ArticleEntry] = []
-    row = 0
-    todo_offset = 0
-    new_owner = np.asarray(text_owner, dtype=np.int64)
+    blocks: list[_Block] = []
+    at = 0
     for article in articles:
         old = reusable.get((article.id, article.sha256))
         if old is not None and previous is not None:
-            vecs = previous.vectors[old.first_row : old.first_row + old.rows]
-            local = previous.owners[old.first_row : old.first_row + old.rows] - old.first_paragraph
-            paras = previous.article_paragraphs(old)
-        else:
-            n = len(article.paragraphs)
-            mask = (new_owner >= todo_offset) & (new_owner < todo_offset + n)
-            vecs = new_vectors[mask]
-            local = new_owner[mask] - todo_offset
-            paras = article.paragraphs
-            todo_offset += n
-        entries.append(
-            ArticleEntry(
-                article.id, article.title, article.subtitle, article.byline, article.source,
-                article.sha256, row, len(vecs), len(paragraphs), len(paras),
-            )
-        )
-        vector_parts.append(vecs)
-        owner_parts.append(local + len(paragraphs))
-        paragraphs.extend(paras)
-        row += len(vecs)
-    dim = new_vectors.shape[1] if len(texts) else (previous.vectors.shape[1] if previous else 0)
-    vectors = np.concatenate(vector_parts) if vector_parts else np.zeros((0, dim), np.float32)
-    owners = np.concatenate(owner_parts).astype(np.int32) if owner_parts else np.zeros(0, np.int32)
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    index = Index(embedder.name, tuple(paragraphs), vectors, owners, tuple(entries), make_faiss(vectors))
-    return index, [a.id for a in todo]
+            blocks.append(_old_block(previous, old))
+            continue
+        piece_texts, piece_owner, sentence_texts, sentence_owner = units[article.id]
+        n_pieces, n_sentences = len(piece_texts), len(sentence_texts)
+        blocks.append(_Block(
+            article.paragraphs, new_vectors[at : at + n_pieces], np.asarray(piece_owner, np.int64),
+            new_vectors[at + n_pieces : at + n_pieces + n_sentences], np.asarray(sentence_owner, np.int64),
+        ))
+        at += n_pieces + n_sentences
+    return _assemble(articles, blocks, embedder.name), [a.id for a in todo]
+
+
+def _assemble(articles: Sequence[Article], blocks: list[_Block], embedder_name: str) -> Index:
+    """Concatenate per-article blocks into one index, shifting local paragraph numbers."""
+    entries: list[ArticleEntry] = []
+    owners, counts = [], []
+    row = paragraph = sentence = 0
+    for article, block in zip(articles, blocks, strict=True):
+        n = len(block.paragraphs)
+        entries.append(ArticleEntry(
+            article.id, article.title, article.subtitle, article.byline, article.source, article.sha256,
+            row, len(block.vectors), paragraph, n, sentence, len(block.sentence_vectors),
+        ))
+        owners.append(block.owners + paragraph)
+        counts.append(np.bincount(block.sentence_owners, minlength=n))
+        row += len(block.vectors)
+        paragraph += n
+        sentence += len(block.sentence_vectors)
+    dim = next((b.vectors.shape[1] for b in blocks if b.vectors.size), 0)
+
+    def stack(parts: list[np.ndarray]) -> np.ndarray:
+        parts = [p for p in parts if len(p)]
+        return np.ascontiguousarray(np.concatenate(parts), np.float32) if parts else np.zeros((0, dim), np.float32)
+
+    vectors = stack([b.vectors for b in blocks])
+    offsets = np.concatenate([[0], np.cumsum(np.concatenate(counts))]) if counts else np.zeros(1)
+    return Index(
+        embedder_name, tuple(p for b in blocks for p in b.paragraphs), vectors,
+        np.concatenate(owners).astype(np.int32) if owners else np.zeros(0, np.int32), tuple(entries),
+        make_faiss(vectors), stack([b.sentence_vectors for b in blocks]), offsets.astype(np.int64),
+    )
 
 
 def _embed_batches(
     embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None, batch: int = 256
 ) -> np.ndarray:
-    """Embed in length-sorted chunks: similar lengths pad little, and progress can be shown."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    """Embed each distinct text once, in length-sorted chunks (little padding, visible progress).
+
+    A one-sentence paragraph is both a piece and a sentence: it is embedded once.
+    """
+    unique = sorted(set(texts), key=len)
     out: np.ndarray | None = None
-    for start in range(0, len(order), batch):
-        ids = order[start : start + batch]
-        vectors = embedder.embed([texts[i] for i in ids])
-        if out is None:
-            out = np.zeros((len(texts), vectors.shape[1]), np.float32)
-        out[ids] = vectors
+    for start in range(0, len(unique), batch):
+        vectors = embedder.embed(unique[start : start + batch])
+        out = vectors if out is None else np.concatenate([out, vectors])
         if progress:
-            progress(min(start + batch, len(texts)), len(texts))
-    return out if out is not None else np.zeros((0, 0), np.float32)
+            progress(min(start + batch, len(unique)), len(unique))
+    if out is None:
+        return np.zeros((0, 0), np.float32)
+    row = {text: i for i, text in enumerate(unique)}
+    return out[[row[t] for t in texts]].astype(np.float32)
 
 
 def _sha256_file(path: Path) -> str:
@@ -185,8 +254,13 @@ def save(index: Index, folder: Path) -> None:
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
     with tmp["vectors.npy"].open("wb") as f:
         np.save(f, index.vectors, allow_pickle=False)
-    with tmp["owners.npy"].open("wb") as f:
-        np.save(f, index.owners, allow_pickle=False)
+    for name, array in (
+        ("owners.npy", index.owners),
+        ("sentence_vectors.npy", index.sentence_vectors),
+        ("sentence_offsets.npy", index.sentence_offsets),
+    ):
+        with tmp[name].open("wb") as f:
+            np.save(f, array, allow_pickle=False)
     faiss.write_index(index.faiss, str(tmp["faiss.index"]))
     manifest = {
         "format": FORMAT,
@@ -238,13 +312,17 @@ def load(folder: Path, embedder_name: str) -> Index:
             raise BadIndexError(f"{path}: missing or does not match the manifest (interrupted write?)")
     with (folder / "paragraphs.jsonl").open(encoding="utf-8") as f:
         paragraphs = tuple(Paragraph(**json.loads(line)) for line in f)
-    vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-    owners = np.load(folder / "owners.npy", allow_pickle=False)
+    vectors, owners, sentence_vectors, sentence_offsets = (
+        np.load(folder / name, allow_pickle=False)
+        for name in ("vectors.npy", "owners.npy", "sentence_vectors.npy", "sentence_offsets.npy")
+    )
     if vectors.shape != (manifest["rows"], manifest["dim"]) or len(paragraphs) != manifest["paragraphs"]:
         raise BadIndexError(f"{folder}: sizes do not match the manifest")
     articles = tuple(ArticleEntry(**a) for a in manifest["articles"])
     searcher = faiss.read_index(str(folder / "faiss.index"))
-    return Index(manifest["embedder"], paragraphs, vectors, owners, articles, searcher)
+    return Index(
+        manifest["embedder"], paragraphs, vectors, owners, articles, searcher, sentence_vectors, sentence_offsets
+    )
 
 
 def refresh(
@@ -262,11 +340,14 @@ def refresh(
     """
     previous: Index | None = None
     if not rebuild and (folder / "manifest.json").exists():
-        manifest = read_manifest(folder)
-        if manifest["embedder"] != embedder.name:
+        try:
+            manifest = read_manifest(folder)
+        except BadIndexError:  # unreadable, or written by an older version: rebuilt below
+            manifest = None
+        if manifest and manifest["embedder"] != embedder.name:
             load(folder, embedder.name)  # raises the mismatch error
         try:
-            previous = load(folder, embedder.name)
+            previous = load(folder, embedder.name) if manifest else None
         except BadIndexError:
             previous = None
     if previous is not None and previous.corpus_sha256 == corpus_hash(a.sha256 for a in articles) and [

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from rag import cite, generate, index, ingest, models, retrieve
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.llm import LLM, LlamaCppLLM
@@ -119,13 +121,14 @@ class Engine:
             raise QuestionError("the question is empty")
         k = k or self.settings.k
         t0 = time.perf_counter()
-        hits = tuple((self.retrieve(question, k) if hits is None else hits)[:k])
+        query = self.query_embedder.embed([question])[0]
+        hits = tuple((self._retrieve(question, query, k) if hits is None else hits)[:k])
         t_retrieve = time.perf_counter() - t0
         if not hits or max(h.score for h in hits) < self.settings.min_score:
             yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
             return
         llm = self.llm
-        passages = generate.select_context(question, hits, self.query_embedder, self.settings.context_words)
+        passages = generate.select_context(query, hits, self.index, self.settings.context_words)
         t1 = time.perf_counter()
         yield from generate.stream_answer(llm, question, passages, self.settings.max_tokens)
         completion: Completion = llm.last
@@ -134,10 +137,12 @@ class Engine:
 
     def retrieve(self, question: str, k: int, retriever: str | None = None) -> list[Hit]:
         """The ``k`` best paragraphs by ``retriever`` (default: the configured one)."""
+        return self._retrieve(question, self.query_embedder.embed([question])[0], k, retriever)
+
+    def _retrieve(self, question: str, query: np.ndarray, k: int, retriever: str | None = None) -> list[Hit]:
         ix = self.index
         if self._bm25 is None or self._bm25.corpus_sha256 != ix.corpus_sha256:
             self._bm25 = retrieve.Bm25(ix)
-        query = self.query_embedder.embed([question])[0]
         return retrieve.hits(ix, query, question, k, retriever or self.settings.retriever, self._bm25)
 
     def ask(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Answer:

@@ -126,3 +126,38 @@ def test_hybrid_finds_rare_names_dense_blurs(seeds: Path, tmp_path: Path) -> Non
     assert found[0].score == pytest.approx(float((ix.vectors[ix.owners == 10] @ query).max()), abs=1e-6)
     with pytest.raises(ValueError, match="unknown retriever"):
         hits(ix, query, question, 3, "nope")
+
+
+def test_sentence_vectors_are_stored_and_survive_incremental_updates(seeds: Path, tmp_path: Path) -> None:
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    texts, vectors = ix.sentences_of("000_efee75aea60a5e55:8")
+    assert texts[0] == "IRANIAN PRESIDENT Hassan Rouhani also met with the Iraqi foreign minister."
+    np.testing.assert_allclose(vectors, FakeEmbedder().embed(texts), atol=1e-6)
+    (seeds / "extra.txt").write_text("Extra title\nThe mayor opened a bridge. Nobody came.")
+    ix2, _, _ = _refresh(seeds, tmp_path / "ix")
+    np.testing.assert_array_equal(ix2.sentences_of("000_efee75aea60a5e55:8")[1], vectors)
+    assert ix2.sentences_of("extra:1")[0] == ["The mayor opened a bridge.", "Nobody came."]
+    loaded = index.load(tmp_path / "ix", "fake-hash-64")
+    np.testing.assert_array_equal(loaded.sentence_offsets, ix2.sentence_offsets)
+
+
+def test_context_keeps_the_sentences_closest_to_the_question(seeds: Path, tmp_path: Path) -> None:
+    from rag.generate import select_context
+    from rag.retrieve import search
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    query = FakeEmbedder().embed(["Soleimani killed January Al-Asad missiles"])[0]
+    hits = search(ix, query, 2)
+    passages = select_context(query, hits, ix, budget=10)
+    assert len(passages) == 2
+    assert passages[0].startswith("The US also killed Iranian IRGC commander Qasem Soleimani in January")
+    assert "Rumors indicate" not in passages[0]  # over budget, and less similar
+
+
+def test_old_format_index_is_rebuilt(seeds: Path, tmp_path: Path) -> None:
+    _refresh(seeds, tmp_path / "ix")
+    manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
+    manifest["format"] = 1
+    (tmp_path / "ix" / "manifest.json").write_text(json.dumps(manifest))
+    _, embedded, _ = _refresh(seeds, tmp_path / "ix")
+    assert embedded == ["000_efee75aea60a5e55"]
