@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
 	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DGGML_OPENMP=OFF
 
-.PHONY: setup install models index run test lint bench clean
+.PHONY: setup install models index browser run test lint bench clean
 setup: install models index
 
 install: $(VENV)/.installed
@@ -27,10 +27,14 @@ models: install
 index: install
 	$(BIN)/rag index
 
+# The browser tests drive Debian's chromium; install it once if it is missing.
+browser:
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+
 run: setup
 	$(BIN)/python app.py
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: install

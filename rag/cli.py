@@ -84,6 +84,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.ui_app import main as serve  # gradio is imported only by this command
+
+    return serve(args.options)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="start the web chat (same as python app.py; see --help there)")
+    p.add_argument("options", nargs=argparse.REMAINDER, help="options of python app.py, e.g. --port 7861")
+    p.set_defaults(func=cmd_serve)
+
+    from rag.evaluate import add_eval_parser  # imported here: keeps the diff to this module to one place
+
+    add_eval_parser(sub)
     return parser
 
 

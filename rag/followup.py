@@ -1,0 +1,164 @@
+"""Follow-ups: rewrite a question that leans on the chat history into a standalone one.
+
+Retrieval sees one question at a time, so "what did he say about the United
+States?" must become "what did Hassan Rouhani say about the United States?"
+before it is embedded. ``standalone(question, history)`` does that with
+rules, not a model:
+
+- a *person* pronoun (he, she, him, his, her, they, them, their) is replaced
+  by the most salient named entity of the latest turn: the first name in its
+  answer that the turn's question did not already contain (for they/them/
+  their: all of them, joined with "and"); an answer that names nobody (an
+  abstention) falls back to the names in its question, then to older turns;
+- a question that only points back (it, that, there, ... with no name of its
+  own) or is elliptical ("and Qalibaf?", "why?", "what about Iraq?") gets
+  the previous question and its answer's names appended as context.
+
+A question that needs none of this is returned unchanged, so a new topic is
+never polluted by the old one.
+
+Trade-off: a model rewrite would handle more phrasings but costs a second
+LLM call (seconds on a CPU) before retrieval even starts, and can drift; the
+rules are instant, deterministic and testable, and the rewritten question is
+shown to the user, so a wrong guess is visible rather than silent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# Pronouns that stand for a person (or group) named earlier, and what replaces them.
+_PERSON = {"he", "she", "him", "his", "her", "hers", "they", "them", "their", "theirs"}
+_PLURAL = {"they", "them", "their", "theirs"}
+_POSSESSIVE = {"his", "their", "theirs", "hers"}
+# Pronouns that point back at a thing, place or event: too vague to substitute.
+_POINTING = {"it", "its", "that", "this", "there", "those", "these", "then"}
+_ELLIPSIS = re.compile(r"^(?:and|or|but|also|what about|how about|why|how|when|where)\b", re.IGNORECASE)
+
+# Capitalised words that start sentences or questions but name nothing.
+_NOT_NAMES = frozenset(
+    """a an the and or but if in on at by for of to from with as after before during while
+    he she it they we you i his her their its our my this that these those there then here
+    what who whom whose which when where why how yes no not also however meanwhile according
+    on saturday sunday monday tuesday wednesday thursday friday january february march april may
+    june july august september october november december""".split()
+)
+# Titles dropped from the front of a name: "President Hassan Rouhani" -> "Hassan Rouhani".
+_TITLES = frozenset(
+    """president vice prime foreign interior defense defence finance minister speaker secretary general
+    commander chancellor king queen prince princess sheikh mr mrs ms dr sir senator governor mayor chief
+    leader ambassador spokesman spokeswoman officials official supreme ayatollah""".split()
+)
+_NAME_WORD = r"[A-Z][\w’'\-]*"
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:al|bin|ibn|de|van|von|der)[\s-])?{_NAME_WORD})*")
+_MARKER = re.compile(r"\s*\[\d+\]")
+_WORD = re.compile(r"[\w’'\-]+")
+
+
+def entities(text: str) -> list[str]:
+    """Named entities (runs of capitalised words) in order of first appearance.
+
+    >>> entities("Hassan Rouhani [1] and Fuad Hussein [2] met the Iraqi foreign minister.")
+    ['Hassan Rouhani', 'Fuad Hussein', 'Iraqi']
+    >>> entities("IRANIAN PRESIDENT Hassan Rouhani also met him. The US said so.")
+    ['Hassan Rouhani', 'US']
+    >>> entities("Iraqi Foreign Minister Fuad Hussein met Iran’s Speaker Mohammad Baqer Qalibaf.")
+    ['Fuad Hussein', 'Iran', 'Mohammad Baqer Qalibaf']
+    """
+    found: list[str] = []
+    for match in _NAME.finditer(_MARKER.sub("", text)):
+        for words in _split_possessives(match.group(0).split()):
+            # News style opens paragraphs in capitals ("IRANIAN PRESIDENT Hassan Rouhani"):
+            # shouting lead-in words before a normally written name are not part of it.
+            while len(words) > 1 and words[0].isupper() and len(words[0]) > 3 and not words[-1].isupper():
+                words.pop(0)
+            # Titles go, with whatever qualifies them: "Iraqi Foreign Minister Fuad Hussein".
+            titles = [i for i, w in enumerate(words) if w.lower() in _TITLES]
+            if titles:
+                words = words[titles[-1] + 1 :]
+            while words and words[0].lower() in _NOT_NAMES:
+                words.pop(0)
+            name = " ".join(words).strip("-’'")
+            if name and name.lower() not in _NOT_NAMES and name not in found:
+                found.append(name)
+    return found
+
+
+def _split_possessives(words: list[str]) -> list[list[str]]:
+    """"Iran's Speaker Qalibaf" is two names: a possessive ends one."""
+    groups: list[list[str]] = [[]]
+    for word in words:
+        bare = re.sub(r"[’']s$", "", word)
+        groups[-1].append(bare)
+        if bare != word:
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def _known(name: str, text: str) -> bool:
+    """True if every word of ``name`` already occurs in ``text`` (case-insensitive)."""
+    have = {w.lower() for w in _WORD.findall(text)}
+    return all(w.lower() in have for w in _WORD.findall(name))
+
+
+def _salient(question: str, history: Sequence[tuple[str, str]]) -> tuple[list[str], str]:
+    """(names the question may refer to, the question they came from), newest turn first."""
+    for previous_question, answer in reversed(history):
+        names = [n for n in entities(answer) if not _known(n, previous_question) and not _known(n, question)]
+        if not names:  # e.g. an abstention: the question itself may name the person
+            names = [n for n in entities(previous_question) if not _known(n, question)]
+        if names:
+            return names, previous_question
+    return [], history[-1][0] if history else ""
+
+
+def _replace_pronouns(question: str, names: list[str]) -> str:
+    tokens = re.split(r"(\W+)", question)
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if low not in _PERSON:
+            continue
+        name = " and ".join(names) if low in _PLURAL else names[0]
+        nxt = next((t for t in tokens[i + 1 :] if t.strip()), "")
+        possessive = low in _POSSESSIVE or (low == "her" and nxt[:1].isalpha() and nxt.lower() not in _OBJECT_FOLLOWERS)
+        tokens[i] = f"{name}'s" if possessive else name
+    return "".join(tokens)
+
+
+# Words after "her" that show it is an object ("told her about"), not a possessive ("her party").
+_OBJECT_FOLLOWERS = frozenset("about to for with from in on at that if when after before and or".split())
+
+
+def standalone(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """Rewrite ``question`` so it can be understood without ``history``.
+
+    ``history`` is the earlier turns, oldest first, as (question, answer text);
+    pass the rewritten form of earlier questions so chains of follow-ups work.
+
+    >>> h = [("who met the Iraqi foreign minister?", "Hassan Rouhani [1] met the Iraqi foreign minister.")]
+    >>> standalone("what did he say about the United States?", h)
+    'what did Hassan Rouhani say about the United States?'
+    >>> standalone("what is Tehran's policy on Kurds?", h)
+    "what is Tehran's policy on Kurds?"
+    >>> standalone("and when?", h)
+    'and when? (about: who met the Iraqi foreign minister; Hassan Rouhani)'
+    """
+    question = " ".join(question.split())
+    if not history or not question:
+        return question
+    words = [w.lower() for w in _WORD.findall(question)]
+    names, source = _salient(question, history)
+    if names and any(w in _PERSON for w in words):
+        return _replace_pronouns(question, names)
+    own_names = [n for n in entities(question[:1].lower() + question[1:]) if n.lower() not in _NOT_NAMES]
+    pointing = any(w in _POINTING for w in words) and not own_names
+    # Short questions lean on the last turn ("why?"), unless they bring a name of their own
+    # ("who killed Soleimani?" is a new topic); "and ..."/"what about ..." always lean.
+    elliptical = (len(words) <= 3 and not own_names) or (bool(_ELLIPSIS.match(question)) and len(words) <= 5)
+    if not (pointing or elliptical):
+        return question
+    # "what about Qalibaf?" brings its own name: only the earlier topic is missing.
+    carried = "" if own_names else ", ".join(names)
+    context = "; ".join(part for part in (source.rstrip("?!. "), carried) if part)
+    return f"{question} (about: {context})" if context else question

@@ -1,0 +1,344 @@
+"""The Gradio web chat: ``build_app(engine)`` makes the page, ``main()`` serves it.
+
+Layout: the conversation (left) streams each answer as the model writes it,
+then replaces the draft with the verified answer whose ``[n]`` markers link
+to the sources panel (right): cited paragraph, supporting sentence
+highlighted, support score; retrieved-but-uncited paragraphs are collapsed
+below. Under them the indexed articles (add by paste or upload, remove) and
+a settings accordion (model, k, retriever where the pipeline has one).
+
+Decisions and trade-offs:
+
+- The conversation and the sources are ``gr.HTML`` rendered by
+  ``rag.ui_render`` rather than ``gr.Chatbot``: the chatbot renders
+  Markdown, so model or article text like ``[1](javascript:...)`` would
+  become markup; here every untrusted string is escaped and the only markup
+  (citation links, ``<mark>``) is ours.
+- Per-session history lives in ``gr.State``, so one visitor's answers and
+  citations are never rendered into another's page; the engines (models,
+  index) are shared by the process (``rag.ui_engines``).
+- The queue runs model and index work one event at a time
+  (``default_concurrency_limit=1``, one concurrency group for ask/add/remove):
+  a 2-core CPU gains nothing from two generations at once, and a refresh
+  must not swap the index under a running question. Others wait in line.
+- Follow-ups are rewritten by rules (``rag.followup``) before retrieval and
+  the rewrite is shown in small print, so a wrong guess is visible.
+- Nothing heavy happens at import or in ``build_app``: engines and models
+  are built on first use or by the warm-up thread ``main`` starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import gradio as gr
+
+from rag import followup, ui_render
+from rag.index import BadIndexError
+from rag.ingest import MAX_BYTES, IngestError
+from rag.models import ModelError
+from rag.pipeline import Engine, QuestionError
+from rag.records import Answer
+from rag.settings import load_settings
+from rag.ui_articles import TEXT_SUFFIXES, UPLOAD_SUFFIXES, ArticleError, remove_article, save_article, upload_text
+from rag.ui_engines import HAS_RETRIEVER, EngineHub, installed_models
+from rag.ui_render import Turn
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+# Errors a visitor can cause or fix; anything else is a bug and propagates to the log.
+USER_ERRORS = (QuestionError, IngestError, BadIndexError, ModelError, ArticleError, ValueError, OSError)
+ENGINE_GROUP = "engine"
+
+
+def _history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
+    return [(t.standalone, t.answer.text) for t in turns if t.answer is not None]
+
+
+def ask_stream(
+    hub: EngineHub, question: str, turns: list[Turn], model: str | None, k: float | None, retriever: str | None
+) -> Iterator[tuple[object, list[Turn], str, object]]:
+    """One question: yields (question box, turns, transcript HTML, sources HTML) as the answer streams."""
+    question = " ".join((question or "").split())
+    if not question:
+        yield gr.skip(), turns, gr.skip(), gr.skip()
+        return
+    standalone = followup.standalone(question, _history(turns))
+    turn = Turn(len(turns) + 1, question, standalone)
+    turns = [*turns, turn]
+    yield "", turns, ui_render.render_transcript(turns), ui_render.render_sources(turns)
+    try:
+        engine = hub.engine(model)
+        k = int(k) if k else engine.settings.k
+        # Another retriever than the configured one: retrieve with it and hand the model its hits.
+        other = retriever and retriever != _default_retriever(hub)
+        hits = engine.retrieve(standalone, k, retriever) if other else None
+        draft = ""
+        for item in engine.stream(standalone, k, hits=hits):
+            if isinstance(item, Answer):
+                turn = replace(turn, answer=item, draft="")
+            else:
+                draft += item
+                turn = replace(turn, draft=draft)
+            turns = [*turns[:-1], turn]
+            # The sources only change once, at the end: don't resend them with every token.
+            sources = ui_render.render_sources(turns) if turn.answer is not None else gr.skip()
+            yield gr.skip(), turns, ui_render.render_transcript(turns), sources
+    except USER_ERRORS as err:
+        log.warning("question %r failed: %s", standalone, err)
+        turns = [*turns[:-1], replace(turn, error=str(err))]
+        yield gr.skip(), turns, ui_render.render_transcript(turns), ui_render.render_sources(turns)
+
+
+def _default_retriever(hub: EngineHub) -> str:
+    return str(getattr(hub.settings, "retriever", ""))
+
+
+def _article_choices(hub: EngineHub) -> list[tuple[str, str]]:
+    return [(f"{a.title} ({a.paragraphs} ¶)", a.id) for a in hub.articles()]
+
+
+def _articles_view(hub: EngineHub, note: str = "") -> tuple[str, object]:
+    try:
+        entries = hub.articles()
+    except USER_ERRORS as err:
+        return ui_render.render_articles((), f"Articles unavailable: {err}"), gr.update(choices=[], value=None)
+    return ui_render.render_articles(entries, note), gr.update(choices=_article_choices(hub), value=None)
+
+
+def _index_saved(hub: EngineHub, path: Path, existed: bool) -> str:
+    """Refresh the index after ``path`` was written; roll the file back if it was refused."""
+    if existed:
+        return f"Already indexed: {path.name}."
+    try:
+        report = hub.refresh()
+    except USER_ERRORS:
+        path.unlink(missing_ok=True)
+        raise
+    refused = [e for e in report.errors if e.startswith(path.name + ":")]
+    if refused:
+        path.unlink(missing_ok=True)
+        hub.refresh()
+        raise ArticleError(refused[0])
+    return f"Added {path.name}: indexed in {report.seconds:.1f} s."
+
+
+def add_pasted(hub: EngineHub, title: str, text: str) -> tuple[str, object, object, object]:
+    """Save pasted text as an article and index it; returns (list, dropdown, title box, text box)."""
+    try:
+        saved = save_article(hub.settings.seeds_dir, text or "", title or "")
+        note = _index_saved(hub, saved.path, saved.existed)
+    except USER_ERRORS as err:
+        listing, choices = _articles_view(hub, f"Not added: {err}")
+        return listing, choices, gr.skip(), gr.skip()
+    listing, choices = _articles_view(hub, f"{note} “{saved.title}”, {saved.paragraphs} paragraphs.")
+    return listing, choices, "", ""
+
+
+def add_uploaded(hub: EngineHub, file_path: str | None) -> tuple[str, object, object]:
+    """Save an uploaded .txt/.md/.html file as an article and index it."""
+    if not file_path:
+        return gr.skip(), gr.skip(), gr.skip()
+    name = Path(file_path).name
+    try:
+        data = Path(file_path).read_bytes()
+        suffix = Path(name).suffix.lower()
+        saved = save_article(
+            hub.settings.seeds_dir, upload_text(name, data), name=name,
+            suffix=suffix if suffix in TEXT_SUFFIXES else ".txt",
+        )
+        note = _index_saved(hub, saved.path, saved.existed)
+    except USER_ERRORS as err:
+        listing, choices = _articles_view(hub, f"Not added: {err}")
+        return listing, choices, None
+    listing, choices = _articles_view(hub, f"{note} “{saved.title}”, {saved.paragraphs} paragraphs.")
+    return listing, choices, None
+
+
+def remove_selected(hub: EngineHub, article_id: str | None) -> tuple[str, object]:
+    """Delete the chosen article's file and re-index."""
+    try:
+        entries = {a.id: a for a in hub.articles()}
+        if not article_id or article_id not in entries:
+            raise ArticleError("choose an article to remove")
+        if len(entries) == 1:
+            raise ArticleError("the last article cannot be removed (the index would be empty)")
+        path = remove_article(hub.settings.seeds_dir, entries[article_id].source)
+        hub.refresh()
+    except USER_ERRORS as err:
+        return _articles_view(hub, f"Not removed: {err}")
+    return _articles_view(hub, f"Removed {path.name}.")
+
+
+def _retriever_choices(default: str) -> list[str]:
+    from rag import retrieve
+
+    names = [str(n) for n in getattr(retrieve, "RETRIEVERS", ())]
+    return names if default in names else [default, *names]
+
+
+def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
+    """The chat page over ``engine`` (default: built from settings on first use); nothing is loaded here."""
+    hub = engine if isinstance(engine, EngineHub) else EngineHub(engine)
+    settings = hub.settings
+    default_retriever = _default_retriever(hub)
+
+    with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
+        turns = gr.State([])
+        gr.Markdown(
+            "## Ask the news articles\nAnswers come only from the indexed articles; every claim cites its paragraph."
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                transcript = gr.HTML(
+                    ui_render.render_transcript([]), elem_id="transcript",
+                    js_on_load=ui_render.CLICK_JS, css_template=ui_render.CSS,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask about the articles, then press Enter", show_label=False,
+                        elem_id="question", scale=6, autofocus=True, max_length=1000,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(
+                    ui_render.render_sources([]), elem_id="sources", js_on_load=None, css_template=ui_render.CSS
+                )
+        with gr.Accordion("Articles", open=True, elem_id="articles-panel"):
+            article_list = gr.HTML(elem_id="article-list", js_on_load=None, css_template=ui_render.CSS)
+            with gr.Row():
+                with gr.Column():
+                    with gr.Tab("Paste an article"):
+                        title_box = gr.Textbox(
+                            label="Title (optional: else the first line is the title)", elem_id="new-title"
+                        )
+                        text_box = gr.Textbox(label="Article text", lines=6, elem_id="new-text")
+                        add_button = gr.Button("Add article", elem_id="add-article")
+                    with gr.Tab("Upload a file"):
+                        upload = gr.File(
+                            label=f"{', '.join(UPLOAD_SUFFIXES)} (HTML is reduced to its text)",
+                            file_types=list(UPLOAD_SUFFIXES), type="filepath", elem_id="upload",
+                        )
+                with gr.Column():
+                    remove_choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice")
+                    remove_button = gr.Button("Remove article", variant="stop", size="sm", elem_id="remove-article")
+        with gr.Accordion("Settings", open=False, elem_id="settings"):
+            model = gr.Dropdown(
+                label="Model", choices=installed_models(settings.model), value=settings.model, elem_id="model",
+                info="Another model loads on its first question (seconds to a minute).",
+            )
+            k = gr.Slider(1, 10, value=settings.k, step=1, label="Paragraphs given to the model (k)", elem_id="k")
+            retriever = gr.Dropdown(
+                label="Retriever", choices=_retriever_choices(default_retriever) if HAS_RETRIEVER else [],
+                value=default_retriever or None, visible=HAS_RETRIEVER, elem_id="retriever",
+            )
+
+        ask_inputs = [question, turns, model, k, retriever]
+        ask_outputs = [question, turns, transcript, sources]
+
+        def on_ask(q: str, t: list[Turn], m: str, kk: float, r: str) -> Iterator[tuple[object, ...]]:
+            yield from ask_stream(hub, q, t, m, kk, r)
+
+        for trigger in (question.submit, ask_button.click):
+            trigger(
+                on_ask, ask_inputs, ask_outputs, concurrency_id=ENGINE_GROUP, show_progress="hidden",
+                trigger_mode="once", api_name="ask" if trigger == question.submit else False,
+            )
+        new_button.click(
+            lambda: ([], ui_render.render_transcript([]), ui_render.render_sources([])),
+            None, [turns, transcript, sources], queue=False, api_name=False,
+        )
+        add_button.click(
+            lambda ti, te: add_pasted(hub, ti, te), [title_box, text_box],
+            [article_list, remove_choice, title_box, text_box], concurrency_id=ENGINE_GROUP, api_name=False,
+        )
+        upload.upload(
+            lambda f: add_uploaded(hub, f), [upload], [article_list, remove_choice, upload],
+            concurrency_id=ENGINE_GROUP, api_name=False,
+        )
+        remove_button.click(
+            lambda a: remove_selected(hub, a), [remove_choice], [article_list, remove_choice],
+            concurrency_id=ENGINE_GROUP, api_name=False,
+        )
+        # The article list is a snapshot: showing it never waits behind a generation.
+        app.load(
+            lambda: _articles_view(hub), None, [article_list, remove_choice], concurrency_limit=None, api_name=False
+        )
+
+    app.queue(default_concurrency_limit=1)
+    return app
+
+
+def launch(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **kwargs: object) -> None:
+    """Serve ``app``; blocks unless ``prevent_thread_lock=True`` is passed."""
+    app.launch(
+        server_name=host, server_port=port, share=False, max_file_size=MAX_BYTES,
+        footer_links=[], show_error=False, **kwargs,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = argparse.ArgumentParser(prog="app.py", description="Web chat over the news articles.")
+    parser.add_argument(
+        "--host", default=env.get("RAG_HOST") or DEFAULT_HOST,
+        help="address to listen on (default: $RAG_HOST or 127.0.0.1, this machine only; 0.0.0.0 = every interface)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(env.get("RAG_PORT") or DEFAULT_PORT), help="port (default: $RAG_PORT or 7860)"
+    )
+    parser.add_argument("--model", help="packaged model name or .gguf path (default: $RAG_MODEL or the default)")
+    parser.add_argument("--k", type=int, help="paragraphs handed to the model (default: $RAG_K or 3)")
+    parser.add_argument("--seeds", type=Path, help="articles folder (default: $RAG_SEEDS_DIR or seeds/)")
+    parser.add_argument("--index", type=Path, help="index folder (default: $RAG_INDEX_DIR or index/)")
+    parser.add_argument("--no-warm-up", action="store_true", help="load the models on the first question, not at start")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up probes, one line each
+    try:
+        settings = load_settings().with_(model=args.model, k=args.k, seeds_dir=args.seeds, index_dir=args.index)
+    except ValueError as err:
+        print(f"app.py: error: {err}", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host):
+        print(f"app.py: listening on {args.host}: anyone who can reach it can ask and add or remove articles",
+              file=sys.stderr)
+    hub = EngineHub(settings=settings)
+    app = build_app(hub)
+    if not args.no_warm_up:
+        # A daemon thread: the server is up at once and questions wait for the warm-up (hub lock).
+        threading.Thread(target=_warm_up, args=(hub,), name="warm-up", daemon=True).start()
+    launch(app, args.host, args.port)
+    return 0
+
+
+def _warm_up(hub: EngineHub) -> None:
+    try:
+        hub.warm_up()
+    except USER_ERRORS as err:  # the page shows the same error on the first question
+        log.error("warm-up failed: %s", err)

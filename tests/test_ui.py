@@ -1,0 +1,199 @@
+"""The web UI's logic without a browser: escaping, article files, handlers over fake models."""
+
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from rag import ui_app, ui_engines
+from rag.pipeline import Engine
+from rag.records import Answer, Citation, Hit, Paragraph
+from rag.ui_articles import ArticleError, html_to_text, remove_article, safe_stem, save_article, upload_text
+from rag.ui_engines import EngineHub
+from rag.ui_render import Turn, render_articles, render_sources, render_transcript
+
+SEED_Q = "who met the Iraqi foreign minister?"
+EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)> ${alert(3)} {{constructor}}"
+NEW_ARTICLE = (
+    "The Zorblat river festival\n"
+    "The Zorblat river festival was founded by Mira Quenby in 1987 in the town of Ostervik.\n"
+    "Every August, boats decorated with lanterns float down the Zorblat river.\n"
+)
+
+
+def _paragraph(text: str, number: int = 1, title: str = "T") -> Paragraph:
+    return Paragraph(f"a:{number}", "a", title, number, text)
+
+
+def _answer(text: str, paragraph: Paragraph, evidence: str, abstained: bool = False) -> Answer:
+    citations = () if abstained else (Citation(1, paragraph, 0.9, text, evidence),)
+    return Answer("q", text, citations, (Hit(paragraph, 0.7), Hit(_paragraph("other", 2), 0.4)), abstained)
+
+
+def _no_live_markup(html: str) -> None:
+    for needle in ("<script", "<img", "${", "{{"):  # "onerror=" may appear, as text inside an escaped tag
+        assert needle not in html
+
+
+def test_untrusted_text_is_escaped_everywhere() -> None:
+    p = _paragraph(f"Before. {EVIL} After.", title=EVIL)
+    answer = _answer(f"{EVIL} [1]", p, EVIL)
+    turns = [Turn(1, EVIL, EVIL + " rewritten", answer=answer)]
+    for html in (render_transcript(turns), render_sources(turns), render_transcript([Turn(1, EVIL, EVIL, draft=EVIL)])):
+        _no_live_markup(html)
+        assert "&lt;script&gt;" in html
+    entry = SimpleNamespace(id="x", title=EVIL, paragraphs=1)  # the fields an index.ArticleEntry shows
+    _no_live_markup(render_articles([entry], note=EVIL))  # type: ignore[list-item]
+
+
+def test_markers_link_to_their_turns_sources_and_evidence_is_marked() -> None:
+    p = _paragraph("Iran met Iraq. Rouhani spoke at length. Then left.", number=8)
+    turns = [Turn(3, "q", "q", answer=_answer("Rouhani spoke [1].", p, "Rouhani spoke at length."))]
+    transcript, sources = render_transcript(turns), render_sources(turns)
+    assert 'href="#src-3-1"' in transcript and 'id="src-3-1"' in sources
+    assert "<mark>Rouhani spoke at length.</mark>" in sources and "paragraph 8 · support 0.90" in sources
+    # The uncited hit is listed, collapsed, with its score.
+    assert '<details class="uncited">' in sources and "score 0.40" in sources
+
+
+def test_abstention_offers_closest_paragraphs_and_no_citation() -> None:
+    p = _paragraph("Nothing relevant here.")
+    turns = [Turn(1, "q", "q", answer=_answer("The articles don't say.", p, "", abstained=True))]
+    transcript, sources = render_transcript(turns), render_sources(turns)
+    assert "The articles don&#x27;t say." in transcript and 'class="cite"' not in transcript
+    assert "closest paragraphs" in sources and "Nothing relevant here." in sources and "src-1-" not in sources
+
+
+def test_streaming_draft_then_rewritten_question_in_small_print() -> None:
+    html = render_transcript([Turn(2, "what did he say?", "what did Hassan Rouhani say?", draft="Rouhani sa")])
+    assert "Rouhani sa" in html and 'data-state="streaming"' in html
+    assert "searched as: what did Hassan Rouhani say?" in html
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "/etc/passwd", "..\\..\\x.txt", ".hidden", "a/../../b.md", "\x00"]
+)
+def test_saved_file_cannot_escape_the_articles_folder(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    saved = save_article(folder, NEW_ARTICLE, name=name)
+    assert saved.path.parent == folder.resolve() and not saved.path.name.startswith(".")
+    assert list(tmp_path.iterdir()) == [folder]
+
+
+def test_same_text_is_not_saved_twice_and_other_text_gets_a_new_name(tmp_path: Path) -> None:
+    first = save_article(tmp_path, NEW_ARTICLE)
+    again = save_article(tmp_path, NEW_ARTICLE)
+    other = save_article(tmp_path, NEW_ARTICLE + "A third paragraph.\n")
+    assert first.path == again.path and again.existed and not first.existed
+    assert other.path != first.path and other.path.name == "the-zorblat-river-festival-2.txt"
+    assert first.title == "The Zorblat river festival" and first.paragraphs == 2
+
+
+def test_article_without_paragraphs_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    for text in ("", "Only a title"):
+        with pytest.raises(ArticleError):
+            save_article(tmp_path, text)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_html_upload_is_reduced_to_text() -> None:
+    page = b"<html><head><title>Page</title><style>p{}</style></head><body><h1>Headline</h1>" \
+        b"<p>First <b>para</b>.</p><script>alert(1)</script><p>Second &lt;ok&gt;.</p></body></html>"
+    assert upload_text("news.html", page) == "Headline\nFirst para.\nSecond <ok>."
+    assert html_to_text("<p>no title</p>") == "no title"
+    with pytest.raises(ArticleError):
+        upload_text("x.exe", b"MZ")
+
+
+def test_remove_refuses_files_outside_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "outside.txt").write_text("x")
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    with pytest.raises(ArticleError):
+        remove_article(folder, str(tmp_path / "outside.txt"))
+    assert (tmp_path / "outside.txt").exists()
+    assert safe_stem("Ünïcödé Title!") == "unicode-title"
+
+
+def test_building_the_app_loads_nothing(monkeypatch: pytest.MonkeyPatch, make_engine: Callable[..., Engine]) -> None:
+    def refuse(*args: object, **kwargs: object) -> Engine:
+        raise AssertionError("an engine was built while building the page")
+
+    monkeypatch.setattr(ui_engines, "Engine", refuse)
+    ui_app.build_app(EngineHub(settings=make_engine().settings))
+    engine = make_engine()
+    ui_app.build_app(engine)
+    assert engine.embedder.calls == [] and engine.llm.prompts == []
+
+
+def test_ask_stream_yields_drafts_then_the_verified_answer(make_engine: Callable[..., Engine]) -> None:
+    hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
+    before: list[Turn] = []
+    steps = list(ui_app.ask_stream(hub, SEED_Q, before, None, 3, None))
+    assert before == []  # the session's previous state is never mutated
+    turns = [s[1] for s in steps]
+    assert any(t[-1].draft and t[-1].answer is None for t in turns)
+    final = turns[-1][-1]
+    assert final.answer is not None and not final.answer.abstained and 'class="cite"' in steps[-1][2]
+    follow = list(ui_app.ask_stream(hub, "what did he say about the United States?", turns[-1], None, 3, None))
+    assert follow[-1][1][-1].standalone == "what did Hassan Rouhani say about the United States?"
+
+
+def test_ask_stream_reports_errors_in_the_turn(make_engine: Callable[..., Engine], tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    hub = EngineHub(make_engine(seeds_dir=empty))
+    steps = list(ui_app.ask_stream(hub, SEED_Q, [], None, None, None))
+    assert "no articles to index" in steps[-1][1][-1].error and "Could not answer" in steps[-1][2]
+
+
+def test_add_then_ask_then_remove(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(lambda prompt: "Mira Quenby [1] founded it." if "Quenby" in prompt else "NOT FOUND")
+    hub = EngineHub(engine)
+    listing, *_ = ui_app.add_pasted(hub, "", NEW_ARTICLE)
+    assert "The Zorblat river festival" in listing and "Added the-zorblat-river-festival.txt" in listing
+    steps = list(ui_app.ask_stream(hub, "who founded the Zorblat river festival?", [], None, 3, None))
+    answer = steps[-1][1][-1].answer
+    assert answer is not None and answer.citations[0].paragraph.article_title == "The Zorblat river festival"
+    listing, _ = ui_app.remove_selected(hub, "the-zorblat-river-festival")
+    assert "Removed the-zorblat-river-festival.txt" in listing
+    assert [a.id for a in hub.articles()] == [a.id for a in engine.index.articles] and len(hub.articles()) == 1
+    listing, _ = ui_app.remove_selected(hub, hub.articles()[0].id)
+    assert "last article cannot be removed" in listing
+
+
+def test_command_line_defaults_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAG_HOST", raising=False)
+    monkeypatch.delenv("RAG_PORT", raising=False)
+    args = ui_app.build_parser().parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 7860)
+    monkeypatch.setenv("RAG_HOST", "0.0.0.0")
+    monkeypatch.setenv("RAG_PORT", "8000")
+    args = ui_app.build_parser().parse_args([])
+    assert (args.host, args.port) == ("0.0.0.0", 8000)
+    assert ui_app.build_parser().parse_args(["--port", "9000"]).port == 9000
+    assert ui_app._is_loopback("127.0.0.2") and ui_app._is_loopback("::1") and not ui_app._is_loopback("0.0.0.0")
+
+
+def test_other_model_gets_its_own_engine_sharing_embedder_and_index(make_engine: Callable[..., Engine]) -> None:
+    base = make_engine()
+    hub = EngineHub(base)
+    assert hub.engine() is base and hub.engine(base.settings.model) is base
+    other = hub.engine("qwen2.5-0.5b")
+    assert other is not base and other.settings.model == "qwen2.5-0.5b" and other.embedder is base.embedder
+    assert other.query_embedder is base.query_embedder
+    assert other.settings.index_dir == base.settings.index_dir and hub.engine("qwen2.5-0.5b") is other
+
+
+def test_chosen_retriever_is_used_for_the_question(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("Hassan Rouhani [1] met the Iraqi foreign minister.")
+    hub = EngineHub(engine)
+    for retriever in ("bm25", "dense"):
+        steps = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, retriever))
+        answer = steps[-1][1][-1].answer
+        expected = engine.retrieve(SEED_Q, 3, retriever)
+        assert answer is not None and [h.paragraph.id for h in answer.hits] == [h.paragraph.id for h in expected]
+    with pytest.raises(ValueError):
+        engine.retrieve(SEED_Q, 3, "nonsense")
