@@ -42,7 +42,47 @@ def support(claim: str, paragraph: str, question: str = "") -> float:
     new = claim_words - set(words(question)) or claim_words
     if not new:
         return 1.0
+    if echoes_question(claim, paragraph, question):
+        return 0.0
     return len(new & set(words(paragraph))) / len(new)
+
+
+_ACTION_QUESTION = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b|'s\b)\w+\s+(.+)$", re.IGNORECASE)
+
+
+def echoes_question(claim: str, paragraph: str, question: str) -> bool:
+    """True if the claim names the question's own object, not an answer to it.
+
+    Small models answer "who met the Iraqi foreign minister?" with the
+    minister himself, because the paragraph says "Iraqi Foreign Minister Fuad
+    Hussein met ...". For "who <verb> <object>" questions, a claim whose new
+    words stand right next to two or more words of the object is the object.
+    ("who is the Quds Force commander?" is left alone: there the name beside
+    the title *is* the answer.)
+
+    >>> p = "Iraqi Foreign Minister Fuad Hussein met Rouhani."
+    >>> echoes_question("Fuad Hussein", p, "who met the Iraqi foreign minister?")
+    True
+    >>> echoes_question("Rouhani", p, "who met the Iraqi foreign minister?")
+    False
+    >>> echoes_question("Fuad Hussein", p, "who is the Iraqi foreign minister?")
+    False
+    """
+    match = _ACTION_QUESTION.match(question)
+    if not match:
+        return False
+    target = set(words(match.group(1)))
+    new = [w for w in words(claim) if w not in set(words(question))]
+    tokens = words(paragraph)
+    n = len(new)
+    if len(target) < 2 or not n:
+        return False
+    for i in range(len(tokens) - n + 1):
+        if tokens[i : i + n] == new:
+            before, after = tokens[max(0, i - 2) : i], tokens[i + n : i + n + 2]
+            if (len(before) == 2 and set(before) <= target) or (len(after) == 2 and set(after) <= target):
+                return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,14 @@ def test_unsupported_claim_is_removed_from_a_supported_sentence() -> None:
     assert text == "Hassan Rouhani [1] met him."
     assert unsupported == ("Kim Jong Un",)
     assert [c.paragraph.id for c in cites] == ["a:8"]
+
+
+def test_the_questions_own_object_is_not_an_answer() -> None:
+    answer = "Hassan Rouhani [1] and Fuad Hussein [2] met the Iraqi foreign minister."
+    text, cites, unsupported = verify(answer, SHOWN, QUESTION)
+    assert text == "Hassan Rouhani [1] met the Iraqi foreign minister."
+    assert unsupported == ("and Fuad Hussein",)
+    assert [c.paragraph.id for c in cites] == ["a:8"]
+    # Asked who holds the title, the name beside it is the answer.
+    _, cites, _ = verify("Fuad Hussein [2].", SHOWN, "who is the Iraqi foreign minister?")
+    assert [c.paragraph.id for c in cites] == ["a:2"]
