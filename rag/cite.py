@@ -42,8 +42,6 @@ def support(claim: str, paragraph: str, question: str = "") -> float:
     new = claim_words - set(words(question)) or claim_words
     if not new:
         return 1.0
-    if echoes_question(claim, paragraph, question):
-        return 0.0
     return len(new & set(words(paragraph))) / len(new)
 
 
@@ -157,6 +155,8 @@ def verify(
                 chosen, score = best, best_score
         if not set(words(claim.text)) - set(words(question)):  # restates the question: nothing to support
             chosen, score = None, 1.0
+        elif any(echoes_question(claim.text, p.text, question) for p in shown):
+            chosen, score = None, 0.0
         by_sentence.setdefault(claim.sentence, []).append((claim, chosen, score))
 
     numbers: dict[str, int] = {}
