@@ -10,8 +10,11 @@ minister. Then for every claim:
 
 - its marker is kept if the cited paragraph supports it (>= ``min_support``);
 - otherwise the shown paragraph that supports it best is cited instead;
-- if none does, the claim is unsupported: a sentence with no supported claim
-  is removed from the answer and reported in ``Answer.unsupported``.
+- if none does, the claim is unsupported: it is removed from the answer (a
+  sentence left with no supported claim goes whole) and reported in
+  ``Answer.unsupported``;
+- a claim that names the question's own object ("who met the minister?"
+  answered with the minister) is unsupported whatever the paragraph says.
 
 An answer left with no supported claim is an abstention. Trade-off: a
 lexical check is deterministic, explainable and free, but it cannot tell a
