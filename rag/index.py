@@ -38,7 +38,8 @@ from rag.embed import Embedder, pieces
 from rag.records import Article, Paragraph
 from rag.text import sentences
 
-FORMAT = 2
+# Sentence rows follow rag.text.sentences: bump FORMAT whenever its splitting changes.
+FORMAT = 3
 HNSW_ROWS = 200_000
 FILES = (
     "paragraphs.jsonl", "vectors.npy", "owners.npy", "faiss.index", "sentence_vectors.npy", "sentence_offsets.npy",
@@ -96,7 +97,10 @@ class Index:
         """A paragraph's sentences and their vectors."""
         i = self.positions[paragraph_id]
         rows = self.sentence_vectors[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
-        return sentences(self.paragraphs[i].text) or [self.paragraphs[i].text], rows
+        texts = sentences(self.paragraphs[i].text) or [self.paragraphs[i].text]
+        if len(texts) != len(rows):
+            raise BadIndexError(f"sentence rows of {paragraph_id} do not match its text; rebuild the index")
+        return texts, rows
 
 
 def corpus_hash(article_hashes: Iterable[str]) -> str:

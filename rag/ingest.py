@@ -22,36 +22,19 @@ import re
 from pathlib import Path
 
 from rag.records import Article, Paragraph
+from rag.text import is_abbreviation
 
 SUFFIXES = (".txt", ".md")
 MAX_BYTES = 20 * 1024 * 1024
 
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr st jr sr gen gov sen rep col lt capt sgt prof inc corp ltd co vs etc jan feb mar apr
-    jun jul aug sep sept oct nov dec fig al rev hon""".split()
-)
 # A sentence end, an optional closing quote/bracket, then (looking ahead) an
 # optional opening quote and a capital letter, with no space in between.
 _GLUED = re.compile(r"([.!?])([\"”’)\]]?)(?=[\"“‘]?[A-Z])")
-_INITIALS = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
 _BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
 
 
 class IngestError(ValueError):
     """An article file that cannot be ingested; the message names file and reason."""
-
-
-def _is_abbreviation(text: str, end: int) -> bool:
-    """True if the word ending at ``text[end]`` (a '.') is an abbreviation.
-
-    >>> _is_abbreviation("the U.S.Army", 7), _is_abbreviation("neighbor.On", 8)
-    (True, False)
-    """
-    start = end
-    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "\"“‘(":
-        start -= 1
-    word = text[start:end]
-    return bool(_INITIALS.match(word)) or word.lower() in _ABBREVIATIONS
 
 
 def split_glued(line: str) -> list[str]:
@@ -63,7 +46,7 @@ def split_glued(line: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for m in _GLUED.finditer(line):
-        if m.group(1) == "." and _is_abbreviation(line, m.start(1)):
+        if m.group(1) == "." and is_abbreviation(line, m.start(1)):
             continue
         cut = m.end()
         # A straight quote is closing only if the paragraph so far has an odd
