@@ -26,9 +26,25 @@ from rag.prompts import ABSTAIN_TEXT, NOT_FOUND
 from rag.records import Answer, Completion, Hit, Timings
 from rag.settings import Settings, load_settings
 
+MAX_QUESTION_CHARS = 2000
+
 
 class QuestionError(ValueError):
-    """The question cannot be asked (empty, or only whitespace)."""
+    """The question cannot be asked (empty, only whitespace, or too long)."""
+
+
+def clean_question(question: str) -> str:
+    """Collapse whitespace and drop control characters; refuse empty or huge questions.
+
+    >>> clean_question("  who   met the minister? ")
+    'who met the minister?'
+    """
+    question = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is too long ({len(question):,} characters; limit {MAX_QUESTION_CHARS:,})")
+    return question
 
 
 @dataclass(frozen=True)
@@ -116,9 +132,7 @@ class Engine:
 
         ``hits`` replaces retrieval (to evaluate another retriever end to end).
         """
-        question = " ".join(question.split())
-        if not question:
-            raise QuestionError("the question is empty")
+        question = clean_question(question)
         k = k or self.settings.k
         t0 = time.perf_counter()
         query = self.query_embedder.embed([question])[0]

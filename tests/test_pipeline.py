@@ -86,3 +86,13 @@ def test_answer_serializes_to_json(make_engine: Callable[..., Engine]) -> None:
     data = json.loads(json.dumps(make_engine("Hassan Rouhani [1].").ask(SEED_Q).to_dict()))
     assert data["citations"][0]["paragraph"]["id"].startswith("000_efee75aea60a5e55:")
     assert data["timings"]["total"] >= 0
+
+
+def test_hostile_questions_are_cleaned_or_refused(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("NOT FOUND")
+    with pytest.raises(QuestionError, match="too long"):
+        engine.ask("why? " * 30_000)
+    answer = engine.ask("who\x00 met\x07 the Iraqi\tforeign minister?")
+    assert answer.question == "who met the Iraqi foreign minister?"
+    for odd in ["?!?!...", "😀😀", "¿Quién se reunió con el ministro?"]:
+        assert isinstance(engine.ask(odd), Answer)
