@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from rag import index
 from rag.index import BadIndexError
 from rag.ingest import IngestError
 from rag.models import ModelError
@@ -20,21 +21,6 @@ from rag.records import Answer
 from rag.settings import load_settings
 
 USER_ERRORS = (QuestionError, IngestError, BadIndexError, ModelError, ValueError)
-
-
-def _progress_bar(desc: str):
-    from tqdm import tqdm
-
-    bar: list[tqdm] = []
-
-    def update(done: int, total: int) -> None:
-        if not bar:
-            bar.append(tqdm(total=total, desc=desc, unit="piece", file=sys.stderr, leave=False))
-        bar[0].update(done - bar[0].n)
-        if done >= total:
-            bar[0].close()
-
-    return update
 
 
 def format_answer(answer: Answer) -> str:
@@ -60,7 +46,7 @@ def format_answer(answer: Answer) -> str:
 
 def cmd_index(args: argparse.Namespace) -> int:
     engine = Engine(load_settings().with_(seeds_dir=args.seeds, index_dir=args.index))
-    report = engine.refresh(rebuild=args.rebuild, progress=_progress_bar("embedding"))
+    report = engine.refresh(rebuild=args.rebuild, progress=index.progress_bar("embedding"))
     for error in report.errors:
         print(f"skipped {error}", file=sys.stderr)
     changed = f"embedded {len(report.embedded)} new/changed, removed {len(report.removed)}"

@@ -241,12 +241,30 @@ def _embed_batches(
     return out[[row[t] for t in texts]].astype(np.float32)
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def progress_bar(desc: str) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr."""
+    import sys
+
+    from tqdm import tqdm
+
+    bars: list[tqdm] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False))
+        bars[0].update(done - bars[0].n)
+        if done >= total:
+            bars[0].close()
+
+    return update
 
 
 def save(index: Index, folder: Path) -> None:
@@ -274,7 +292,7 @@ def save(index: Index, folder: Path) -> None:
         "rows": len(index.vectors),
         "corpus_sha256": index.corpus_sha256,
         "articles": [asdict(a) for a in index.articles],
-        "files": {name: _sha256_file(tmp[name]) for name in FILES},
+        "files": {name: sha256_file(tmp[name]) for name in FILES},
     }
     tmp["manifest.json"].write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     for name in FILES:
@@ -312,7 +330,7 @@ def load(folder: Path, embedder_name: str) -> Index:
         )
     for name in FILES:
         path = folder / name
-        if not path.exists() or _sha256_file(path) != manifest["files"][name]:
+        if not path.exists() or sha256_file(path) != manifest["files"][name]:
             raise BadIndexError(f"{path}: missing or does not match the manifest (interrupted write?)")
     with (folder / "paragraphs.jsonl").open(encoding="utf-8") as f:
         paragraphs = tuple(Paragraph(**json.loads(line)) for line in f)

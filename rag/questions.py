@@ -29,8 +29,6 @@ import hashlib
 import json
 import random
 import re
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -293,25 +291,6 @@ def check_gold(questions: list[Question], paragraph_ids: set[str], article_ids: 
             raise QuestionFileError(f"{q.origin}: gold_article {q.gold_article!r} is not in the index ({corpus})")
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def embed_progress(desc: str) -> Callable[[int, int], None]:
-    from tqdm import tqdm
-
-    bars: list[tqdm] = []
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(tqdm(total=total, desc=desc, unit="piece", file=sys.stderr, leave=False))
-        bars[0].update(done - bars[0].n)
-        if done >= total:
-            bars[0].close()
-
-    return update
-
-
 def load(
     questions_file: Path, embedder: Embedder, settings: Settings, *, corpus_files: tuple[Path, ...] = (),
     cache_dir: Path, limit: int | None = None, seed: int = 0, unanswerable_from: Path | None = None,
@@ -339,11 +318,11 @@ def load(
     if squad_files:
         key = hashlib.sha256("\n".join([embedder.name, *(f"{a.id} {a.sha256}" for a in articles)]).encode())
         folder = cache_dir / key.hexdigest()[:16]
-        idx, _, _ = index.refresh(articles, folder, embedder, progress=embed_progress("embedding corpus"))
+        idx, _, _ = index.refresh(articles, folder, embedder, progress=index.progress_bar("embedding corpus"))
         corpus: dict = {"corpus": [str(p) for p in dict.fromkeys(squad_files)]}
     else:
         engine = Engine(settings, embedder)
-        engine.refresh(progress=embed_progress("embedding articles"))
+        engine.refresh(progress=index.progress_bar("embedding articles"))
         idx, folder = engine.index, settings.index_dir
         corpus = {"corpus": str(settings.seeds_dir)}
     check_gold(questions, {p.id for p in idx.paragraphs}, {a.id for a in idx.articles}, str(corpus["corpus"]))
@@ -352,7 +331,7 @@ def load(
         n = unanswerable if unanswerable is not None else max(1, round(len(questions) / 4))
         questions = interleave(questions, sample(extra, n, seed + 1))
         check_unique(questions)
-        corpus["unanswerable_sha256"] = sha256_file(unanswerable_from)
-    corpus.update(questions_sha256=sha256_file(questions_file), corpus_sha256=idx.corpus_sha256,
+        corpus["unanswerable_sha256"] = index.sha256_file(unanswerable_from)
+    corpus.update(questions_sha256=index.sha256_file(questions_file), corpus_sha256=idx.corpus_sha256,
                   paragraphs=len(idx.paragraphs))
     return questions, idx, corpus, {"index": str(folder), "unanswerable_from": str(unanswerable_from or "")}
