@@ -23,12 +23,13 @@ true claim from a false one built from the paragraph's own words.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.records import Citation, Paragraph
-from rag.text import sentences, words
+from rag.text import STOPWORDS, sentences, words
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 
@@ -57,9 +58,10 @@ def echoes_question(claim: str, paragraph: str, question: str) -> bool:
     Small models answer "who met the Iraqi foreign minister?" with the
     minister himself, because the paragraph says "Iraqi Foreign Minister Fuad
     Hussein met ...". For "who <verb> <object>" questions, a claim whose new
-    words stand right next to two or more words of the object is the object.
-    ("who is the Quds Force commander?" is left alone: there the name beside
-    the title *is* the answer.)
+    words stand in the paragraph right after or before two content words
+    that also stand together in the object ("foreign minister") is the
+    object. ("who is the Quds Force commander?" is left alone: there the
+    name beside the title *is* the answer.)
 
     >>> p = "Iraqi Foreign Minister Fuad Hussein met Rouhani."
     >>> echoes_question("Fuad Hussein", p, "who met the Iraqi foreign minister?")
@@ -68,22 +70,32 @@ def echoes_question(claim: str, paragraph: str, question: str) -> bool:
     False
     >>> echoes_question("Fuad Hussein", p, "who is the Iraqi foreign minister?")
     False
+    >>> echoes_question("English Heritage", "listed as Grade I by English Heritage in 1954",
+    ...                 "Who listed the market as grade 1 in 1954?")
+    False
     """
     match = _ACTION_QUESTION.match(question)
     if not match:
         return False
-    target = set(words(match.group(1)))
-    new = [w for w in words(claim) if w not in set(words(question))]
-    tokens = words(paragraph)
+    target = _raw_tokens(match.group(1))
+    phrases = {pair for pair in itertools.pairwise(target) if not STOPWORDS & set(pair)}
+    asked = set(words(question))
+    new = [t for t in _raw_tokens(claim) if t not in STOPWORDS and t not in asked]
+    tokens = _raw_tokens(paragraph)
     n = len(new)
-    if len(target) < 2 or not n:
+    if not phrases or not n:
         return False
     for i in range(len(tokens) - n + 1):
         if tokens[i : i + n] == new:
-            before, after = tokens[max(0, i - 2) : i], tokens[i + n : i + n + 2]
-            if (len(before) == 2 and set(before) <= target) or (len(after) == 2 and set(after) <= target):
+            before, after = tuple(tokens[max(0, i - 2) : i]), tuple(tokens[i + n : i + n + 2])
+            if before in phrases or after in phrases:
                 return True
     return False
+
+
+def _raw_tokens(text: str) -> list[str]:
+    """Lower-cased words in order, nothing dropped: adjacency must be real adjacency."""
+    return [w.rstrip("'’s") if w.endswith(("'s", "’s")) else w for w in re.findall(r"[\w'’]+", text.lower())]
 
 
 @dataclass(frozen=True)
