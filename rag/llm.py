@@ -13,6 +13,7 @@ import time. Decoding is greedy (temperature 0): answers must be repeatable.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -60,6 +61,46 @@ class LlamaCppLLM:
                 n_threads_batch=self.threads, n_batch=512, verbose=False, seed=0,
             )
         return self._llama
+
+    def prime(self, prefix: str, cache_dir: Path) -> None:
+        """Put the KV state of the fixed prompt ``prefix`` in the context, from disk when possible.
+
+        Evaluating the system prompt and worked examples costs seconds on a
+        CPU; a fresh process would pay that on every cold start. The state
+        after the prefix is saved once per (model, prefix) in ``cache_dir``
+        as a NumPy archive (no pickle) and loaded by later processes; a
+        damaged file is deleted and rebuilt.
+        """
+        import hashlib
+
+        import numpy as np
+        from llama_cpp.llama import LlamaState
+
+        llama = self._load()
+        tokens = llama.tokenize(prefix.encode("utf-8"), add_bos=True, special=True)
+        key = hashlib.sha256(f"{self.path.name}:{self.path.stat().st_size}:{tokens}".encode()).hexdigest()[:16]
+        path = cache_dir / f"{self.path.stem}-{key}.npz"
+        if path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as saved:
+                    state = bytes(saved["state"])
+                    llama.load_state(LlamaState(
+                        saved["input_ids"], np.zeros((1, llama.n_vocab()), np.single), int(saved["n_tokens"]),
+                        state, len(state), int(saved["seed"]),
+                    ))
+                return
+            except (OSError, ValueError, KeyError, RuntimeError):
+                path.unlink(missing_ok=True)
+        llama.reset()
+        llama.eval(tokens)
+        state = llama.save_state()
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
+        np.savez(
+            tmp, input_ids=state.input_ids, n_tokens=state.n_tokens, seed=state.seed,
+            state=np.frombuffer(state.llama_state, np.uint8),
+        )
+        os.replace(tmp, path)
 
     def count_tokens(self, text: str) -> int:
         return len(self._load().tokenize(text.encode("utf-8"), add_bos=False, special=True))

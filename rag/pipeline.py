@@ -22,7 +22,7 @@ from rag import cite, generate, index, ingest, models, retrieve
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.llm import LLM, LlamaCppLLM
 from rag.minilm import NumpyMiniLM
-from rag.prompts import ABSTAIN_TEXT, NOT_FOUND
+from rag.prompts import ABSTAIN_TEXT, NOT_FOUND, answer_prefix
 from rag.records import Answer, Completion, Hit, Timings
 from rag.settings import Settings, load_settings
 
@@ -99,7 +99,9 @@ class Engine:
         if self._llm is None:
             s = self.settings
             path, template = models.resolve(s.model, s.model_dir)
-            self._llm = LlamaCppLLM(path, n_ctx=s.n_ctx, threads=s.threads, name=s.model, template=template)
+            llm = LlamaCppLLM(path, n_ctx=s.n_ctx, threads=s.threads, name=s.model, template=template)
+            llm.prime(answer_prefix(template), s.model_dir / "prefix-cache")
+            self._llm = llm
         return self._llm
 
     @property

@@ -96,6 +96,19 @@ def answer_prompt(passages: Sequence[str], question: str, template: str = "chatm
     return TEMPLATES[template](messages)
 
 
+def answer_prefix(template: str = "chatml") -> str:
+    """The part of every answer prompt before the question's own message (system and examples).
+
+    >>> answer_prompt(["A met B."], "who met B?").startswith(answer_prefix())
+    True
+    """
+    whole = answer_prompt(["x"], "y", template)
+    last = user_message(["x"], "y")
+    if template == "chatml":
+        last = "<|im_start|>user\n" + last
+    return whole[: whole.rindex(last)]
+
+
 def answer_grammar(n_passages: int) -> str:
     """GBNF: free text whose only brackets are citation markers ``[1]``..``[n]``.
 

@@ -60,3 +60,19 @@ def test_numpy_minilm_gives_sentence_transformers_vectors() -> None:
     ours = NumpyMiniLM().embed(texts)
     assert ours.shape == reference.shape
     assert np.abs(ours - reference).max() < 1e-5
+
+
+def test_saved_prompt_prefix_gives_the_same_answer(engine: Engine, tmp_path: Path) -> None:
+    from rag.llm import LlamaCppLLM
+    from rag.prompts import answer_prefix, answer_prompt
+
+    path = engine.llm.path  # type: ignore[attr-defined]
+    prompt = answer_prompt(["Hassan Rouhani met the Iraqi foreign minister."], "who met the minister?")
+    fresh = LlamaCppLLM(path, threads=engine.settings.threads)
+    fresh.prime(answer_prefix(), tmp_path)  # evaluates and saves
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    expected = fresh.complete(prompt, max_tokens=16).text
+    reloaded = LlamaCppLLM(path, threads=engine.settings.threads)
+    reloaded.prime(answer_prefix(), tmp_path)  # loads the saved state
+    result = reloaded.complete(prompt, max_tokens=16)
+    assert result.text == expected and "Rouhani" in result.text
