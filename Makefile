@@ -44,4 +44,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) index/*.json index/*.jsonl index/*.npy index/*.index
+	rm -rf $(VENV) index/manifest.json index/gen-*

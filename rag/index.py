@@ -1,9 +1,10 @@
 """Index: paragraphs + their vectors + a FAISS inner-product index, on disk.
 
-Layout of ``index/`` (no pickle anywhere):
+Layout of ``index/`` (no pickle anywhere): ``manifest.json`` (embedder
+name, dimension, counts, corpus hash, one entry per article with its content
+hash and rows, the sha256 of every data file, and the generation folder
+that holds them), and in ``gen-<time>-<pid>/``:
 
-- ``manifest.json``   embedder name, dimension, counts, corpus hash, one
-  entry per article (content hash, rows), and the sha256 of every file below
 - ``paragraphs.jsonl`` one ``Paragraph`` per line
 - ``vectors.npy``      float32 (rows, dim), unit length; a long paragraph has
   several rows (pieces)
@@ -16,9 +17,10 @@ Layout of ``index/`` (no pickle anywhere):
 
 Incremental: ``build`` reuses the stored vectors of every article whose
 content hash is unchanged and embeds only new or edited ones. Saving writes
-each file under a temporary name and renames it into place, manifest last;
-``load`` checks every file's hash, so a half-written index is reported,
-never used.
+a new generation folder and then replaces the manifest in one rename, so a
+process killed mid-save leaves the previous index whole; ``load`` checks
+every file's hash, so a damaged index is reported (and rebuilt by
+``refresh``), never used. One writer at a time is assumed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -39,7 +43,7 @@ from rag.records import Article, Paragraph
 from rag.text import sentences
 
 # Sentence rows follow rag.text.sentences: bump FORMAT whenever its splitting changes.
-FORMAT = 3
+FORMAT = 4
 HNSW_ROWS = 200_000
 FILES = (
     "paragraphs.jsonl", "vectors.npy", "owners.npy", "faiss.index", "sentence_vectors.npy", "sentence_offsets.npy",
@@ -268,38 +272,58 @@ def progress_bar(desc: str) -> Callable[[int, int], None]:
 
 
 def save(index: Index, folder: Path) -> None:
-    """Write atomically: every file under a temporary name, renamed into place, manifest last."""
+    """Write a new generation folder, then switch ``manifest.json`` to it in one rename.
+
+    Killed at any point before that rename, the previous manifest still
+    names the previous, complete generation; after it, the new one. Old
+    generations are deleted only once the switch is done.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = {name: folder / f".{name}.tmp{os.getpid()}" for name in (*FILES, "manifest.json")}
-    with tmp["paragraphs.jsonl"].open("w", encoding="utf-8") as f:
+    generation = f"gen-{time.time_ns()}-{os.getpid()}"
+    target = folder / generation
+    target.mkdir()
+    with (target / "paragraphs.jsonl").open("w", encoding="utf-8") as f:
         for p in index.paragraphs:
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-    with tmp["vectors.npy"].open("wb") as f:
-        np.save(f, index.vectors, allow_pickle=False)
     for name, array in (
+        ("vectors.npy", index.vectors),
         ("owners.npy", index.owners),
         ("sentence_vectors.npy", index.sentence_vectors),
         ("sentence_offsets.npy", index.sentence_offsets),
     ):
-        with tmp[name].open("wb") as f:
+        with (target / name).open("wb") as f:
             np.save(f, array, allow_pickle=False)
-    faiss.write_index(index.faiss, str(tmp["faiss.index"]))
+    faiss.write_index(index.faiss, str(target / "faiss.index"))
+    for name in FILES:
+        _fsync(target / name)
     manifest = {
         "format": FORMAT,
+        "generation": generation,
         "embedder": index.embedder,
         "dim": int(index.vectors.shape[1]),
         "paragraphs": len(index.paragraphs),
         "rows": len(index.vectors),
         "corpus_sha256": index.corpus_sha256,
         "articles": [asdict(a) for a in index.articles],
-        "files": {name: sha256_file(tmp[name]) for name in FILES},
+        "files": {name: sha256_file(target / name) for name in FILES},
     }
-    tmp["manifest.json"].write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-    for name in FILES:
-        _fsync(tmp[name])
-        os.replace(tmp[name], folder / name)
-    _fsync(tmp["manifest.json"])
-    os.replace(tmp["manifest.json"], folder / "manifest.json")
+    tmp = folder / f".manifest.json.tmp{os.getpid()}"
+    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    _fsync(tmp)
+    os.replace(tmp, folder / "manifest.json")
+    for old in folder.iterdir():  # earlier generations (never a newer one being written), older flat layout
+        if old.name.startswith("gen-") and old.is_dir() and _born(old.name) < _born(generation):
+            shutil.rmtree(old, ignore_errors=True)
+        elif old.name in FILES:
+            old.unlink(missing_ok=True)
+
+
+def _born(generation: str) -> int:
+    """The creation time in a generation folder's name: ``gen-<ns>-<pid>``."""
+    try:
+        return int(generation.split("-")[1])
+    except (IndexError, ValueError):
+        return 0
 
 
 def _fsync(path: Path) -> None:
@@ -328,20 +352,21 @@ def load(folder: Path, embedder_name: str) -> Index:
             f"index at {folder} was built with {manifest['embedder']}, not {embedder_name}; "
             "rebuild it with `rag index --rebuild`"
         )
+    files = folder / manifest["generation"]
     for name in FILES:
-        path = folder / name
+        path = files / name
         if not path.exists() or sha256_file(path) != manifest["files"][name]:
-            raise BadIndexError(f"{path}: missing or does not match the manifest (interrupted write?)")
-    with (folder / "paragraphs.jsonl").open(encoding="utf-8") as f:
+            raise BadIndexError(f"{path}: missing or does not match the manifest (damaged?)")
+    with (files / "paragraphs.jsonl").open(encoding="utf-8") as f:
         paragraphs = tuple(Paragraph(**json.loads(line)) for line in f)
     vectors, owners, sentence_vectors, sentence_offsets = (
-        np.load(folder / name, allow_pickle=False)
+        np.load(files / name, allow_pickle=False)
         for name in ("vectors.npy", "owners.npy", "sentence_vectors.npy", "sentence_offsets.npy")
     )
     if vectors.shape != (manifest["rows"], manifest["dim"]) or len(paragraphs) != manifest["paragraphs"]:
         raise BadIndexError(f"{folder}: sizes do not match the manifest")
     articles = tuple(ArticleEntry(**a) for a in manifest["articles"])
-    searcher = faiss.read_index(str(folder / "faiss.index"))
+    searcher = faiss.read_index(str(files / "faiss.index"))
     return Index(
         manifest["embedder"], paragraphs, vectors, owners, articles, searcher, sentence_vectors, sentence_offsets
     )

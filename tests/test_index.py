@@ -73,7 +73,8 @@ def test_other_embedder_is_a_clear_error(seeds: Path, tmp_path: Path) -> None:
 
 def test_corrupt_file_is_detected_and_rebuilt(seeds: Path, tmp_path: Path) -> None:
     _refresh(seeds, tmp_path / "ix")
-    with (tmp_path / "ix" / "vectors.npy").open("r+b") as f:
+    (generation,) = (tmp_path / "ix").glob("gen-*")
+    with (generation / "vectors.npy").open("r+b") as f:
         f.seek(200)
         f.write(b"\xff" * 16)
     with pytest.raises(index.BadIndexError, match="does not match the manifest"):
@@ -161,3 +162,40 @@ def test_old_format_index_is_rebuilt(seeds: Path, tmp_path: Path) -> None:
     (tmp_path / "ix" / "manifest.json").write_text(json.dumps(manifest))
     _, embedded, _ = _refresh(seeds, tmp_path / "ix")
     assert embedded == ["000_efee75aea60a5e55"]
+
+
+def test_killed_save_leaves_the_previous_index_whole(seeds: Path, tmp_path: Path) -> None:
+    """SIGKILL the writer at many points of a save: the index always loads, old or new, never broken."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    folder = tmp_path / "ix"
+    before, _, _ = _refresh(seeds, folder)
+    (seeds / "extra.txt").write_text("Extra title\n" + " ".join(f"Sentence {i} here." for i in range(3000)))
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        sys.path.insert(0, {str(Path(__file__).parent.parent)!r})
+        from rag import index
+        from rag.ingest import load_articles
+        from tests.conftest import FakeEmbedder
+        articles, _ = load_articles(Path({str(seeds)!r}))
+        built, _ = index.build(articles, FakeEmbedder())
+        print("built", flush=True)
+        while True:
+            index.save(built, Path({str(folder)!r}))
+    """)
+    for delay in (0.0, 0.003, 0.01, 0.02, 0.05, 0.1):
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        assert child.stdout is not None and child.stdout.readline() == b"built\n"
+        time.sleep(delay)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        loaded = index.load(folder, "fake-hash-64")
+        assert len(loaded.paragraphs) in (len(before.paragraphs), len(before.paragraphs) + 1)
+        assert len(loaded.vectors) == len(loaded.owners)
+    assert len(list(folder.glob("gen-*"))) >= 1
