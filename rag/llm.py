@@ -102,9 +102,6 @@ class LlamaCppLLM:
         )
         os.replace(tmp, path)
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
-
     def stream(
         self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64, stop: Sequence[str] = ()
     ) -> Iterator[str]:
