@@ -143,9 +143,9 @@ class Engine:
         if not hits or max(h.score for h in hits) < self.settings.min_score:
             yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
             return
-        llm = self.llm
         passages = generate.select_context(query, hits, self.index, self.settings.context_words)
         t1 = time.perf_counter()
+        llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings
         yield from generate.stream_answer(llm, question, passages, self.settings.max_tokens)
         completion: Completion = llm.last
         timings = Timings(t1 - t0, completion.prompt_seconds, completion.generate_seconds)
