@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -50,20 +49,19 @@ def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
 
 def verified(answer: Answer, min_support: float) -> bool:
     """Every marker in the text maps to a citation whose paragraph supports its claim."""
-    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
-    return markers == {c.marker for c in answer.citations} and all(
+    return set(cite.markers(answer.text)) == {c.marker for c in answer.citations} and all(
         cite.support(c.sentence, c.paragraph.text, answer.question) >= min_support for c in answer.citations
     )
 
 
 def model_markers_right(answer: Answer) -> bool | None:
     """Were the markers the model wrote itself all kept as-is? None if it wrote none."""
-    raw = re.findall(r"\[(\d+)\]", answer.raw)
+    raw = cite.markers(answer.raw)
     if not raw:
         return None
     shown = [h.paragraph.id for h in answer.hits]
     cited = {c.paragraph.id for c in answer.citations}
-    return all(0 < int(n) <= len(shown) and shown[int(n) - 1] in cited for n in raw)
+    return all(0 < n <= len(shown) and shown[n - 1] in cited for n in raw)
 
 
 def report(name: str, answers: list[Answer], min_support: float) -> None:

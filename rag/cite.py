@@ -31,7 +31,26 @@ from dataclasses import dataclass
 from rag.records import Citation, Paragraph
 from rag.text import STOPWORDS, sentences, words
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
+MARKER = re.compile(r"\[(\d+)\]")  # a citation marker, the one pattern every module uses
+_MARKER = re.compile(r"\s*" + MARKER.pattern)  # with the space before it, which belongs to no claim
+
+
+def markers(text: str) -> list[int]:
+    """The citation numbers in a text, in order.
+
+    >>> markers("Rouhani [2] and Qalibaf [1] met him [2].")
+    [2, 1, 2]
+    """
+    return [int(n) for n in MARKER.findall(text)]
+
+
+def strip_markers(text: str) -> str:
+    """The text without its citation markers (and the space before each).
+
+    >>> strip_markers("Fuad Hussein [1] met Qalibaf [2].")
+    'Fuad Hussein met Qalibaf.'
+    """
+    return _MARKER.sub("", text)
 
 
 def support(claim: str, paragraph: str, question: str = "") -> float:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from rag import cite, report, retrieve
+from rag.cite import strip_markers
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.llm import LLM
 from rag.minilm import NumpyMiniLM
@@ -60,7 +61,6 @@ def retriever_names(choice: str, compare: bool, settings: Settings) -> list[str]
 
 _PUNCT = set(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_MARKERS = re.compile(r"\s*\[\d+\]")
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -72,10 +72,6 @@ def normalize_answer(text: str) -> str:
     """
     text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
     return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def strip_markers(text: str) -> str:
-    return _MARKERS.sub("", text)
 
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float:

@@ -110,8 +110,14 @@ def hits(
     if retriever not in RETRIEVERS:
         raise ValueError(f"unknown retriever {retriever!r}: use one of {', '.join(RETRIEVERS)}")
     bm25 = bm25 or Bm25(index)
+    dense: dict[int, float] = {}
     if retriever == "bm25":
         positions = [p for p, _ in bm25.ranking(question, k)]
     else:
-        positions = fuse(dense_ranking(index, query, CANDIDATES), bm25.ranking(question, CANDIDATES), k)
-    return [Hit(index.paragraphs[p], s) for p, s in zip(positions, cosine(index, query, positions), strict=True)]
+        ranking = dense_ranking(index, query, CANDIDATES)
+        dense = dict(ranking)
+        positions = fuse(ranking, bm25.ranking(question, CANDIDATES), k)
+    # Cosines the dense ranking already has are reused; only the others are computed.
+    missing = [p for p in positions if p not in dense]
+    dense.update(zip(missing, cosine(index, query, missing), strict=True))
+    return [Hit(index.paragraphs[p], dense[p]) for p in positions]

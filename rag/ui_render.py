@@ -23,10 +23,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.cite import MARKER
 from rag.index import ArticleEntry
 from rag.records import Answer, Citation, Hit
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 
 
@@ -69,7 +69,7 @@ def linked_answer(text: str, turn: int, markers: set[int]) -> str:
         target = cite_id(turn, n)
         return f'<a class="cite" href="#{target}" data-target="{target}" title="show source {n}">[{n}]</a>'
 
-    return _MARKER.sub(link, esc(text))
+    return MARKER.sub(link, esc(text))
 
 
 def highlighted(paragraph: str, evidence: Sequence[str]) -> str:
