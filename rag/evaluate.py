@@ -47,7 +47,7 @@ from rag.settings import Settings, _cache_home, load_settings
 from rag.text import words
 
 RETRIEVER_CHOICES = ("default", *retrieve.RETRIEVERS)
-COMPARED = ("dense", "bm25")  # compared with the default, which fuses them
+COMPARED = ("dense", "bm25", "fusion")  # compared with the default, which sharpens fusion
 COMPARE_MODELS_LIMIT = 50  # models are compared on a smaller sample: each answer costs seconds
 
 
@@ -285,6 +285,8 @@ class Plan:
     retrieval_only: bool = False
     unanswerable_from: Path | None = None
     unanswerable: int | None = None
+    pool_questions: bool = False
+    holdout: int = 0
     overwrite: bool = False
     cache_dir: Path = _cache_home() / "eval-index"
 
@@ -311,6 +313,7 @@ def evaluate(
         plan.questions_file, indexer, settings, corpus_files=plan.corpus, cache_dir=plan.cache_dir,
         limit=plan.limit or (COMPARE_MODELS_LIMIT if plan.compare_models else None), seed=plan.sample_seed,
         unanswerable_from=plan.unanswerable_from, unanswerable=plan.unanswerable,
+        pool_questions=plan.pool_questions, holdout=plan.holdout,
     )
     retrievers = retriever_names(plan.retriever, plan.compare, settings)
     answer_with = None if plan.retrieval_only else (settings.retriever if plan.compare else retrievers[0])
@@ -361,21 +364,24 @@ def add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only, no model")
     p.add_argument("--unanswerable-from", type=Path, help="add questions from this file, not in the corpus")
     p.add_argument("--unanswerable", type=int, help="how many (default: a quarter of the answerable ones)")
+    p.add_argument("--pool-questions", action="store_true", help="ask the questions of every --corpus file too")
+    p.add_argument("--holdout", type=int, default=0,
+                   help="drop this many articles from the corpus; their questions become unanswerable")
     p.add_argument("--overwrite", action="store_true", help="discard an existing run in --out")
     p.add_argument("--cache-dir", type=Path, default=Plan.cache_dir, help="where corpus indexes are cached")
     p.set_defaults(func=cmd_eval)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    for flag in ("limit", "k", "unanswerable"):
+    for flag in ("limit", "k", "unanswerable", "holdout"):
         value = getattr(args, flag)
-        if value is not None and value < (0 if flag == "unanswerable" else 1):
-            raise EvalError(f"--{flag} must be {'>= 0' if flag == 'unanswerable' else 'positive'}, not {value}")
+        if value is not None and value < (0 if flag in ("unanswerable", "holdout") else 1):
+            raise EvalError(f"--{flag} must be {'positive' if flag in ('limit', 'k') else '>= 0'}, not {value}")
     plan = Plan(
         args.questions, args.out, tuple(args.corpus), args.seeds, args.index, args.limit, args.sample_seed, args.k,
         args.model, args.retriever, args.compare, args.compare_answers,
         tuple(m.strip() for m in (args.compare_models or "").split(",") if m.strip()), args.retrieval_only,
-        args.unanswerable_from, args.unanswerable, args.overwrite, args.cache_dir,
+        args.unanswerable_from, args.unanswerable, args.pool_questions, args.holdout, args.overwrite, args.cache_dir,
     )
     for name, s in evaluate(plan):
         parts = [f"{r.retriever} R@1/5/10 {r.recall[0]:.2f}/{r.recall[4]:.2f}/{r.recall[9]:.2f}" for r in s.retrieval]

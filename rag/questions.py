@@ -294,13 +294,17 @@ def check_gold(questions: list[Question], paragraph_ids: set[str], article_ids: 
 def load(
     questions_file: Path, embedder: Embedder, settings: Settings, *, corpus_files: tuple[Path, ...] = (),
     cache_dir: Path, limit: int | None = None, seed: int = 0, unanswerable_from: Path | None = None,
-    unanswerable: int | None = None,
+    unanswerable: int | None = None, pool_questions: bool = False, holdout: int = 0,
 ) -> tuple[list[Question], index.Index, dict, dict]:
     """Read the questions and index their corpus.
 
     Returns (questions, index, facts that change results, facts only worth
     showing). The corpus is the SQuAD files (the question file if it is one,
     plus ``corpus_files``), else the articles folder of ``settings``.
+    ``pool_questions`` asks the questions of every corpus file, not only the
+    question file's. ``holdout`` removes that many articles (drawn with
+    ``seed``) from the corpus: their questions become unanswerable ones from
+    the same domain, a harder test of abstention than another corpus's.
     """
     squad_files = ([questions_file] if is_squad(questions_file) else []) + list(corpus_files)
     for path in [questions_file, *corpus_files, *([unanswerable_from] if unanswerable_from else [])]:
@@ -312,9 +316,21 @@ def load(
         raise EvalError(f"{unanswerable_from}: is part of the corpus, so its questions are answerable")
     # Every file is read and checked before the slow part (embedding), so a typo fails at once.
     articles, by_file = pool_squad(squad_files) if squad_files else ([], {})
-    questions = by_file[questions_file.resolve()] if is_squad(questions_file) else read_rows(questions_file)
+    if pool_questions and not squad_files:
+        raise EvalError("--pool-questions needs SQuAD files")
+    if pool_questions:
+        questions = [q for qs in by_file.values() for q in qs]
+    else:
+        questions = by_file[questions_file.resolve()] if is_squad(questions_file) else read_rows(questions_file)
     check_unique(questions)
     extra = as_unanswerable(read_questions(unanswerable_from)) if unanswerable_from else []
+    if holdout:
+        if not squad_files or holdout >= len(articles):
+            raise EvalError(f"--holdout {holdout}: needs SQuAD files with more than {holdout} articles")
+        held = set(random.Random(seed + 2).sample(sorted(a.id for a in articles), holdout))
+        articles = [a for a in articles if a.id not in held]
+        extra += as_unanswerable([q for q in questions if q.gold_article in held])
+        questions = [q for q in questions if q.gold_article not in held]
     if squad_files:
         key = hashlib.sha256("\n".join([embedder.name, *(f"{a.id} {a.sha256}" for a in articles)]).encode())
         folder = cache_dir / key.hexdigest()[:16]
@@ -327,11 +343,14 @@ def load(
         corpus = {"corpus": str(settings.seeds_dir)}
     check_gold(questions, {p.id for p in idx.paragraphs}, {a.id for a in idx.articles}, str(corpus["corpus"]))
     questions = sample(questions, limit, seed)
-    if unanswerable_from:
+    if extra:
         n = unanswerable if unanswerable is not None else max(1, round(len(questions) / 4))
         questions = interleave(questions, sample(extra, n, seed + 1))
         check_unique(questions)
-        corpus["unanswerable_sha256"] = index.sha256_file(unanswerable_from)
+        if unanswerable_from:
+            corpus["unanswerable_sha256"] = index.sha256_file(unanswerable_from)
+    if pool_questions or holdout:
+        corpus.update(pool_questions=pool_questions, holdout=holdout)
     corpus.update(questions_sha256=index.sha256_file(questions_file), corpus_sha256=idx.corpus_sha256,
                   paragraphs=len(idx.paragraphs))
     return questions, idx, corpus, {"index": str(folder), "unanswerable_from": str(unanswerable_from or "")}

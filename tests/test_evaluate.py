@@ -400,7 +400,7 @@ def test_squad_corpus_is_indexed_once_and_compared(tmp_path: Path, squad_file: P
     first = FakeEmbedder()
     [(name, summary)] = evaluate(plan, _settings(tmp_path), first, lambda model: FakeLLM("Denver Broncos [1]."))
     assert name == "" and (summary.questions, summary.unanswerable) == (7, 2)
-    assert [r.retriever for r in summary.retrieval] == ["dense", "bm25", "hybrid"]  # hybrid: the default
+    assert [r.retriever for r in summary.retrieval] == ["dense", "bm25", "fusion", "hybrid"]  # hybrid: the default
     assert summary.retrieval[0].questions == 5 and summary.f1.n == 5
     assert len(list((tmp_path / "cache").iterdir())) == 1
     assert any("Warsaw is the capital" in t for call in first.calls for t in call)
@@ -421,6 +421,24 @@ def test_limit_sample_and_pooled_corpus(tmp_path: Path, squad_file: Path):
     meta = json.loads((tmp_path / "out" / "run.json").read_text())
     assert meta["paragraphs"] == 4 and len(meta["corpus"]) == 2
     assert "retrieval only" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_pooled_questions_and_held_out_articles(tmp_path: Path, squad_file: Path):
+    other = _squad(tmp_path / "other.json", [OXYGEN])
+    plan = _plan(tmp_path, squad_file, corpus=(other,), pool_questions=True, retrieval_only=True)
+    [(_, summary)] = evaluate(plan, _settings(tmp_path), FakeEmbedder(), lambda model: FakeLLM())
+    assert summary.questions == 7 and summary.unanswerable == 0  # the oxygen questions are asked too
+    # One of the three articles held out: its questions are asked, without gold, of the two left.
+    plan = _plan(tmp_path, squad_file, corpus=(other,), pool_questions=True, holdout=1, unanswerable=9,
+                 overwrite=True, retrieval_only=True)
+    [(_, summary)] = evaluate(plan, _settings(tmp_path), FakeEmbedder(), lambda model: FakeLLM())
+    results = read_results(tmp_path / "out" / "results.jsonl")
+    held = {r.id for r in results if not r.answerable}
+    assert held in ({"q1", "q2", "q3"}, {"q4", "q5"}, {"u1", "u2"}) and len(results) == 7
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["paragraphs"] == 4 - {3: 2, 2: 1}[len(held)]
+    with pytest.raises(EvalError, match="--holdout 3"):
+        evaluate(_plan(tmp_path, squad_file, corpus=(other,), holdout=3, overwrite=True), _settings(tmp_path),
+                 FakeEmbedder())
 
 
 def test_non_default_retriever_answers_with_its_own_hits(tmp_path: Path, squad_file: Path):
@@ -474,7 +492,7 @@ def test_cli_reports_user_errors_in_one_line(tmp_path: Path, capsys):
 def test_compare_answers_runs_each_retriever_end_to_end(tmp_path: Path, squad_file: Path):
     plan = _plan(tmp_path, squad_file, compare=True, compare_answers=True)
     runs = evaluate(plan, _settings(tmp_path), FakeEmbedder(), lambda model: FakeLLM("Denver Broncos [1]."))
-    assert [name for name, _ in runs] == ["dense", "bm25", "hybrid"]
+    assert [name for name, _ in runs] == ["dense", "bm25", "fusion", "hybrid"]
     for name, summary in runs:
         assert [r.retriever for r in summary.retrieval] == [name] and summary.answered.n == 5
         assert (tmp_path / "out" / name / "report.md").exists()

@@ -123,10 +123,28 @@ def test_hybrid_finds_rare_names_dense_blurs(seeds: Path, tmp_path: Path) -> Non
     found = hits(ix, query, question, 3, "hybrid", Bm25(ix))
     assert found[0].paragraph.id == "000_efee75aea60a5e55:11"
     assert [h.paragraph.id for h in hits(ix, query, question, 1, "bm25")] == ["000_efee75aea60a5e55:11"]
-    # Scores stay dense cosines whatever ranked the hits.
-    assert found[0].score == pytest.approx(float((ix.vectors[ix.owners == 10] @ query).max()), abs=1e-6)
+    # Scores are the dense blend whatever ranked the hits: paragraph and best-sentence cosine averaged.
+    _, sentence_vectors = ix.sentences_of("000_efee75aea60a5e55:11")
+    paragraph_cos = float((ix.vectors[ix.owners == 10] @ query).max())
+    assert found[0].score == pytest.approx((paragraph_cos + float((sentence_vectors @ query).max())) / 2, abs=1e-6)
     with pytest.raises(ValueError, match="unknown retriever"):
         hits(ix, query, question, 3, "nope")
+
+
+def test_hybrid_prefers_the_paragraph_with_one_sentence_that_answers(tmp_path: Path) -> None:
+    from rag.retrieve import hits
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Title A\n\nThe mayor opened the bridge. Weather stayed calm all week.")
+    (folder / "b.txt").write_text("Title B\n\nThe mayor spoke. A bridge was old. Shops opened.")
+    ix, _, _ = _refresh(folder, tmp_path / "ix")
+    question = "Which bridge did the mayor open?"
+    query = FakeEmbedder().embed(["mayor opened bridge"])[0]
+    # Whole-paragraph vectors and BM25 favour the paragraph that scatters the words over three sentences ...
+    assert hits(ix, query, question, 1, "fusion")[0].paragraph.id == "b:1"
+    # ... the sentence-sharpened dense score finds the one sentence that says it.
+    assert hits(ix, query, question, 1, "hybrid")[0].paragraph.id == "a:1"
 
 
 def test_sentence_vectors_are_stored_and_survive_incremental_updates(seeds: Path, tmp_path: Path) -> None:
