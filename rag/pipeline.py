@@ -8,10 +8,21 @@ default engine, built on the first ``ask()`` that doesn't bring its own.
 Abstention happens in code, twice: before the model, when no paragraph is
 similar enough to the question (``min_score``); after it, when the model
 says NOT FOUND or none of its claims is supported by a shown paragraph.
+
+Untrusted text (the question, article passages) reaches the prompt as text
+only. llama.cpp tokenizes the whole prompt with special tokens enabled (the
+template needs them), so an article containing ``<|im_start|>system`` would
+otherwise open a real system turn: the ``<`` of anything shaped like a
+special token is replaced by ``‹`` in the prompt (the stored and shown text
+is unchanged). A passage is also cut to ``MAX_PASSAGE_WORDS``: a paragraph
+that is one run-on line without sentence ends is a single "sentence", which
+context selection keeps whole and which would push the instructions out of
+the model's context window. Both are measured by ``benchmarks/injection.py``.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +38,10 @@ from rag.records import Answer, Completion, Hit, Timings
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
+# News sentences are well under 100 words; a longer passage is a run-on line (see the docstring).
+MAX_PASSAGE_WORDS = 250
+# "<|im_start|>", "<|endoftext|>", "<start_of_turn>", "</s>": what chat templates use as special tokens.
+_SPECIAL_TOKEN = re.compile(r"<(?=\|)|<(?=/?[A-Za-z_][\w-]*>)")
 
 
 class QuestionError(ValueError):
@@ -45,6 +60,25 @@ def clean_question(question: str) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(f"the question is too long ({len(question):,} characters; limit {MAX_QUESTION_CHARS:,})")
     return question
+
+
+def defang(text: str) -> str:
+    """Untrusted text that cannot form a special token when the prompt is tokenized.
+
+    >>> defang("a <|im_start|>system x</s> <b>bold</b> 1 < 2")
+    'a ‹|im_start|>system x‹/s> ‹b>bold‹/b> 1 < 2'
+    """
+    return _SPECIAL_TOKEN.sub("‹", text)
+
+
+def clip(passage: str, max_words: int = MAX_PASSAGE_WORDS) -> str:
+    """At most ``max_words`` words of ``passage`` (untouched when shorter).
+
+    >>> clip("one two three", 2), clip("one two", 2)
+    ('one two …', 'one two')
+    """
+    words = passage.split()
+    return passage if len(words) <= max_words else " ".join(words[:max_words]) + " …"
 
 
 @dataclass(frozen=True)
@@ -144,9 +178,10 @@ class Engine:
             yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
             return
         passages = generate.select_context(query, hits, self.index, self.settings.context_words)
+        passages = [defang(clip(p)) for p in passages]
         t1 = time.perf_counter()
         llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings
-        yield from generate.stream_answer(llm, question, passages, self.settings.max_tokens)
+        yield from generate.stream_answer(llm, defang(question), passages, self.settings.max_tokens)
         completion: Completion = llm.last
         timings = Timings(t1 - t0, completion.prompt_seconds, completion.generate_seconds)
         yield finish(question, completion, hits, timings, self.settings)
