@@ -11,9 +11,11 @@ Everything here handles text a stranger typed or uploaded, so:
   dropped, ``<script>``/``<style>`` bodies skipped, block elements become
   line breaks (ingest reads lines as paragraphs), the ``<title>`` or first
   ``<h1>`` becomes the article title. Nothing is rendered or executed;
-- an article is checked with the same parser the index uses before it is
-  written, so a file that would be refused at indexing is refused here with
-  the reason, and never half-added.
+- an article is checked with the same parser (and length limit) the index
+  uses before it is written, so a file that would be refused at indexing is
+  refused here with the reason, and never half-added; a copy of an article
+  already there under another name is refused at indexing (``rag.ingest``)
+  and the UI then removes the file again.
 
 Trade-off: ``html.parser`` is lenient and dependency-free but knows no
 article structure (menus and footers of a saved web page come along as
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from rag.ingest import MAX_BYTES, IngestError, decode, parse_article
+from rag.ingest import MAX_BYTES, IngestError, check_length, decode, parse_article
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -93,10 +95,10 @@ class _TextExtractor(HTMLParser):
             self.lines.append("")
 
     def handle_data(self, data: str) -> None:
+        if self._skip:  # checked first: a <script> inside the <title> must not become the title
+            return
         if self._in == "title":  # the <title> names the page; it is not body text
             self.title += data
-            return
-        if self._skip:
             return
         if self._in == "h1":
             self.h1 += data
@@ -159,6 +161,10 @@ def save_article(folder: Path, text: str, title: str = "", name: str = "", suffi
     article = parse_article(text + "\n", stem)
     if not article.paragraphs:
         raise ArticleError("no paragraphs: the first line is the title, the text must follow on the next lines")
+    try:
+        check_length(article, f"{stem}{suffix}")
+    except IngestError as err:
+        raise ArticleError(str(err)) from None
     folder = folder.resolve()
     data = (text + "\n").encode("utf-8")
     for n in range(1, 1000):
