@@ -174,7 +174,7 @@ class Engine:
         query = self.query_embedder.embed([question])[0]
         hits = tuple((self._retrieve(question, query, k) if hits is None else hits)[:k])
         t_retrieve = time.perf_counter() - t0
-        if not hits or max(h.score for h in hits) < self.settings.min_score:
+        if not hits or retrieve.evidence(question, hits, self.bm25) < self.settings.min_score:
             yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
             return
         passages = generate.select_context(query, hits, self.index, self.settings.context_words)
@@ -190,11 +190,15 @@ class Engine:
         """The ``k`` best paragraphs by ``retriever`` (default: the configured one)."""
         return self._retrieve(question, self.query_embedder.embed([question])[0], k, retriever)
 
+    @property
+    def bm25(self) -> retrieve.Bm25:
+        """The BM25 model of the current index (rebuilt when articles change)."""
+        if self._bm25 is None or self._bm25.corpus_sha256 != self.index.corpus_sha256:
+            self._bm25 = retrieve.Bm25(self.index)
+        return self._bm25
+
     def _retrieve(self, question: str, query: np.ndarray, k: int, retriever: str | None = None) -> list[Hit]:
-        ix = self.index
-        if self._bm25 is None or self._bm25.corpus_sha256 != ix.corpus_sha256:
-            self._bm25 = retrieve.Bm25(ix)
-        return retrieve.hits(ix, query, question, k, retriever or self.settings.retriever, self._bm25)
+        return retrieve.hits(self.index, query, question, k, retriever or self.settings.retriever, self.bm25)
 
     def ask(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Answer:
         *_, answer = self.stream(question, k, hits)

@@ -19,12 +19,20 @@ Functions over the index arrays, in the manner of sentence-transformers'
   the weights were picked on: R@1 0.797 -> 0.826, R@5 0.936 -> 0.951.
 
 Whatever ranks them, hits carry the dense score (paragraph and best-sentence
-cosine averaged) as ``score``: that is the one scale the abstention
-threshold is calibrated on.
+cosine averaged) as ``score``. Whether the articles answer at all is judged by
+``evidence``: that score averaged with the share of the question's words,
+weighted by rarity, that the best hit contains. A question about something
+the corpus lacks still finds paragraphs on the same topic with fair cosines,
+but its rare words (the name, the event) are missing from them: on 1,000
+pooled questions and 250 about held-out articles, abstaining below the same
+3% false-abstention point caught 50% of the unanswerable ones by cosine
+alone and 71% by ``evidence``.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -69,8 +77,25 @@ class Bm25:
 
         self.corpus_sha256 = index.corpus_sha256
         self.model = bm25s.BM25()
+        tokens = [words(p.text) for p in index.paragraphs]
         # An empty document would have no tokens; bm25s wants at least one.
-        self.model.index([words(p.text) or ["<empty>"] for p in index.paragraphs], show_progress=False)
+        self.model.index([t or ["<empty>"] for t in tokens], show_progress=False)
+        self.df = Counter(w for t in tokens for w in set(t))
+        self.n = len(tokens)
+
+    def idf(self, word: str) -> float:
+        """BM25's rarity weight; a word no paragraph has weighs most."""
+        df = self.df.get(word, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def coverage(self, question: str, text: str) -> float:
+        """Share of the question's content words, weighted by ``idf``, that ``text`` contains (1.0 if none)."""
+        asked = set(words(question))
+        total = sum(self.idf(w) for w in asked)
+        if not total:
+            return 1.0
+        present = set(words(text))
+        return sum(self.idf(w) for w in asked if w in present) / total
 
     def ranking(self, question: str, n: int) -> list[tuple[int, float]]:
         tokens = words(question)
@@ -127,6 +152,13 @@ def blend(paragraph: float, sentence: float) -> float:
     0.625
     """
     return (paragraph + sentence) / 2
+
+
+def evidence(question: str, hits: Sequence[Hit], bm25: Bm25) -> float:
+    """How well the best hits answer ``question``: top dense score and best coverage, averaged."""
+    if not hits:
+        return 0.0
+    return (max(h.score for h in hits) + max(bm25.coverage(question, h.paragraph.text) for h in hits)) / 2
 
 
 def hits(

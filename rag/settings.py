@@ -32,8 +32,8 @@ class Settings:
     retriever: str = "hybrid"
     # Words of passage text in the prompt; prompt length sets CPU latency.
     context_words: int = 160
-    # Below this retrieval score (cosine) the articles are taken not to answer.
-    min_score: float = 0.2
+    # Below this retrieval evidence (rag.retrieve.evidence) the articles are taken not to answer.
+    min_score: float = 0.42
     # Below this support score a citation is not trusted.
     min_support: float = 0.5
     max_tokens: int = 48

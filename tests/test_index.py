@@ -147,6 +147,26 @@ def test_hybrid_prefers_the_paragraph_with_one_sentence_that_answers(tmp_path: P
     assert hits(ix, query, question, 1, "hybrid")[0].paragraph.id == "a:1"
 
 
+def test_evidence_falls_when_the_questions_rare_words_are_missing(seeds: Path, tmp_path: Path) -> None:
+    from rag.retrieve import Bm25, evidence, hits
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    bm25 = Bm25(ix)
+    rouhani = ix.paragraphs[ix.positions["000_efee75aea60a5e55:8"]].text
+    assert bm25.coverage("Who met the Iraqi foreign minister?", rouhani) == 1.0
+    # Same topic, but the person asked about is in no article: the rare word carries most of the weight.
+    assert bm25.coverage("Who met the Zambian foreign minister Mwansa?", rouhani) < 0.5
+    assert bm25.idf("mwansa") > bm25.idf("minister")
+
+    def evidence_of(question: str) -> float:
+        query = FakeEmbedder().embed([question])[0]
+        return evidence(question, hits(ix, query, question, 3, "hybrid", bm25), bm25)
+
+    iraqi, zambian = "Who met the Iraqi foreign minister?", "Who met the Zambian foreign minister Mwansa?"
+    assert evidence_of(zambian) < evidence_of(iraqi)
+    assert evidence("anything", [], bm25) == 0.0
+
+
 def test_sentence_vectors_are_stored_and_survive_incremental_updates(seeds: Path, tmp_path: Path) -> None:
     ix, _, _ = _refresh(seeds, tmp_path / "ix")
     texts, vectors = ix.sentences_of("000_efee75aea60a5e55:8")
