@@ -28,6 +28,20 @@ def test_wrong_citation_is_replaced_by_the_supporting_paragraph() -> None:
     assert text == "Hassan Rouhani [1] met the minister."
 
 
+def test_paragraph_stating_the_answer_beats_one_that_mentions_it() -> None:
+    shown = [
+        _p(1, "San Diego County borders the Southern Border Region. Tourism grew there."),
+        _p(2, "The El Centro and San Diego metropolitan areas form the Southern Border Region."),
+    ]
+    question = "What do the El Centro and San Diego metropolitan areas form?"
+    for raw in ("The Southern Border Region [1].", "The Southern Border Region [2].", "The Southern Border Region."):
+        _, cites, _ = verify(raw, shown, question)
+        assert [c.paragraph.id for c in cites] == ["a:2"], raw
+    # With nothing to choose between them, the model's marker decides.
+    twins = [_p(1, "Rouhani met him."), _p(2, "Rouhani met him.")]
+    assert [c.paragraph.id for c in verify("Rouhani [2].", twins, "who met him?")[1]] == ["a:2"]
+
+
 def test_out_of_range_citation_is_reassigned() -> None:
     text, cites, _ = verify("Mohammad Baqer Qalibaf [7].", SHOWN, QUESTION)
     assert [c.paragraph.id for c in cites] == ["a:3"] and text == "Mohammad Baqer Qalibaf [1]."
