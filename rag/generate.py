@@ -19,15 +19,27 @@ from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt
 from rag.records import Hit
 
+CONTEXTS = ("best", "top")
 
-def select_context(query: np.ndarray, hits: Sequence[Hit], index: Index, budget: int) -> list[str]:
-    """One passage text per hit: its sentences most similar to ``query``, ``budget`` words in all."""
+
+def select_context(
+    query: np.ndarray, hits: Sequence[Hit], index: Index, budget: int, context: str = "best"
+) -> list[str]:
+    """One passage text per hit: its sentences most similar to ``query``, ``budget`` words in all.
+
+    ``context="top"`` spends the budget on the first hit's sentences before
+    the others' (each other hit still keeps its best sentence).
+    """
+    if context not in CONTEXTS:
+        raise ValueError(f"unknown context {context!r}: use one of {', '.join(CONTEXTS)}")
     split = [index.sentences_of(h.paragraph.id) for h in hits]
     flat = [(i, j, s) for i, (sents, _) in enumerate(split) for j, s in enumerate(sents)]
     if not flat:
         return []
     scores = np.concatenate([vectors for _, vectors in split]) @ query
     order = np.argsort(-scores, kind="stable")
+    if context == "top":
+        order = np.concatenate([[p for p in order if flat[p][0] == 0], [p for p in order if flat[p][0] != 0]])
     chosen: set[int] = set()
     used = 0
     best_of_hit: dict[int, int] = {}

@@ -177,7 +177,7 @@ class Engine:
         if not hits or retrieve.evidence(question, hits, self.bm25) < self.settings.min_score:
             yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
             return
-        passages = generate.select_context(query, hits, self.index, self.settings.context_words)
+        passages = generate.select_context(query, hits, self.index, self.settings.context_words, self.settings.context)
         passages = [defang(clip(p)) for p in passages]
         t1 = time.perf_counter()
         llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings

@@ -32,6 +32,8 @@ class Settings:
     retriever: str = "hybrid"
     # Words of passage text in the prompt; prompt length sets CPU latency.
     context_words: int = 160
+    # How that budget is spent: "best" sentences of any hit, or the "top" hit's first (rag.generate).
+    context: str = "best"
     # Below this retrieval evidence (rag.retrieve.evidence) the articles are taken not to answer.
     min_score: float = 0.42
     # Below this support score a citation is not trusted.

@@ -191,6 +191,26 @@ def test_context_keeps_the_sentences_closest_to_the_question(seeds: Path, tmp_pa
     assert len(passages) == 2
     assert passages[0].startswith("The US also killed Iranian IRGC commander Qasem Soleimani in January")
     assert "Rumors indicate" not in passages[0]  # over budget, and less similar
+    with pytest.raises(ValueError, match="unknown context"):
+        select_context(query, hits, ix, budget=80, context="all")
+
+
+def test_top_context_spends_the_budget_on_the_first_hit(tmp_path: Path) -> None:
+    from rag.generate import select_context
+    from rag.retrieve import search
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A\n\nThe mayor opened the bridge. It cost millions. Crowds came.")
+    (folder / "b.txt").write_text("B\n\nThe mayor praised the bridge. The bridge was opened late. Rain fell.")
+    ix, _, _ = _refresh(folder, tmp_path / "ix")
+    query = FakeEmbedder().embed(["mayor opened bridge cost"])[0]
+    hits = search(ix, query, 2)
+    assert [h.paragraph.id for h in hits] == ["a:1", "b:1"]
+    best = select_context(query, hits, ix, budget=16)
+    top = select_context(query, hits, ix, budget=16, context="top")
+    assert best == ["The mayor opened the bridge.", "The mayor praised the bridge. The bridge was opened late."]
+    assert top == ["The mayor opened the bridge. It cost millions. Crowds came.", "The bridge was opened late."]
 
 
 def test_old_format_index_is_rebuilt(seeds: Path, tmp_path: Path) -> None:
