@@ -12,14 +12,19 @@ Prints, in one run on this machine:
 - a cold ``rag ask`` in a fresh process, start to printed answer.
 
 Absolute timings are noisy on a shared 2-core machine: medians and min-max
-are printed, and comparisons belong in one run. Quality lives in ``rag eval``.
+are printed, and comparisons belong in one run. ``--compare`` runs the
+previous prompt design (whole retrieved paragraphs) and the new one (the
+question's best sentences within ``context_words``) interleaved on the same
+model, and a cold start with and without the saved prompt-prefix state, then
+prints them side by side with their ratio. Quality lives in ``rag eval``.
 
-    python benchmarks/bench.py [--questions 50] [--model NAME|PATH] [--repeat 5]
+    python benchmarks/bench.py [--questions 50] [--model NAME|PATH] [--repeat 5] [--compare]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -39,6 +44,8 @@ from rag.settings import PROJECT_DIR, load_settings
 XQUAD = PROJECT_DIR.parent / "shared" / "eval" / "xquad.en.json"
 SEED_QUESTION = "who met the Iraqi foreign minister?"
 OTHER_QUESTION = "When did the US kill Soleimani?"
+# Settings of each compared variant; "new" is the configured default.
+VARIANTS = {"previous": {"context_words": 100_000}, "new": {}}
 
 
 def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
@@ -86,6 +93,7 @@ def main() -> int:
     parser.add_argument("--model", help="packaged model name or GGUF path")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cold", type=int, default=3, help="runs of a cold `rag ask` in a fresh process")
+    parser.add_argument("--compare", action="store_true", help="previous and new variant side by side")
     args = parser.parse_args()
     settings = load_settings().with_(model=args.model)
     print(f"model {settings.model}, k={settings.k}, context_words={settings.context_words}")
@@ -112,18 +120,36 @@ def main() -> int:
         seed_engine = Engine(settings.with_(index_dir=Path(tmp) / "index", seeds_dir=seeds), embedder=embedder)
         seed_engine.refresh()
         seed_engine.ask(OTHER_QUESTION)  # load the model, fill the KV cache with the fixed prompt prefix
-        seed_answers, first_token = [], []
+        names = list(VARIANTS) if args.compare else ["new"]
+        engines = {n: Engine(seed_engine.settings.with_(**VARIANTS[n]), embedder=embedder, llm=seed_engine.llm)
+                   for n in names}
+        seed_answers: dict[str, list[Answer]] = {n: [] for n in names}
+        first_token: dict[str, list[float]] = {n: [] for n in names}
+        evaluated: dict[str, list[float]] = {n: [] for n in names}
         for _ in range(args.repeat):
-            # Another question first, so only the fixed prefix is cached, as in a real conversation.
-            seed_engine.ask(OTHER_QUESTION)
-            started = time.perf_counter()
-            for item in seed_engine.stream(SEED_QUESTION):
-                if isinstance(item, str) and len(first_token) < len(seed_answers) + 1:
-                    first_token.append(time.perf_counter() - started)
-            seed_answers.append(item)  # type: ignore[arg-type]
-        report(f"seed question x{args.repeat} (warm process, prefix cached)", seed_answers, settings.min_support)
-        print(f"  time to first token {spread(first_token)}")
-        print(f"  answer: {seed_answers[-1].text}")
+            for name, engine in engines.items():  # interleaved, so machine noise hits both alike
+                # Another question first, so only the fixed prefix is cached, as in a real conversation.
+                engine.ask(OTHER_QUESTION)
+                started = time.perf_counter()
+                first = None
+                for item in engine.stream(SEED_QUESTION):
+                    if isinstance(item, str) and first is None:
+                        first = time.perf_counter() - started
+                assert isinstance(item, Answer)
+                seed_answers[name].append(item)
+                first_token[name].append(first if first is not None else item.timings.total)
+                last = engine.llm.last
+                evaluated[name].append(float(last.prompt_tokens - last.reused_tokens))
+        for name in names:
+            report(f"seed question x{args.repeat}, {name} (warm process, prefix cached)", seed_answers[name],
+                   settings.min_support)
+            print(f"  time to first token {spread(first_token[name])}")
+            print(f"  prompt tokens evaluated (not reused) {spread(evaluated[name], unit='', digits=0)}")
+            print(f"  answer: {seed_answers[name][-1].text}")
+        rows = [("seed answer, warm (s)", {n: [a.timings.total for a in seed_answers[n]] for n in names}),
+                ("seed first token (s)", first_token),
+                ("seed prompt tokens", {n: [float(a.prompt_tokens) for a in seed_answers[n]] for n in names}),
+                ("seed tokens evaluated", evaluated)]
 
         article = articles[0]
         text = article.title + "\n" + "\n".join(p.text for p in article.paragraphs)
@@ -131,19 +157,38 @@ def main() -> int:
         report_ = seed_engine.refresh()
         print(f"\nadd one article ({len(article.paragraphs)} paragraphs) to a built index: {report_.seconds:.2f}s")
 
-        engine = Engine(settings, embedder=embedder, llm=seed_engine.llm, prebuilt=xquad_index)
         sample = random.Random(args.seed).sample(questions, args.questions)
-        answers = [engine.ask(q.question) for q in sample]
-        report(f"XQuAD sample of {len(sample)} (seed {args.seed})", answers, settings.min_support)
+        xquad: dict[str, list[Answer]] = {n: [] for n in names}
+        xengines = {n: Engine(settings.with_(**VARIANTS[n]), embedder=embedder, llm=seed_engine.llm,
+                              prebuilt=xquad_index) for n in names}
+        for q in sample:
+            for name, engine in xengines.items():
+                xquad[name].append(engine.ask(q.question))
+        for name in names:
+            report(f"XQuAD sample of {len(sample)} (seed {args.seed}), {name}", xquad[name], settings.min_support)
+        rows.append((f"XQuAD {len(sample)} answer (s)", {n: [a.timings.total for a in xquad[n]] for n in names}))
 
-    colds = []
+    colds: dict[str, list[float]] = {n: [] for n in names}
+    prefix_cache = settings.model_dir / "prefix-cache"
     for _ in range(args.cold):
-        started = time.perf_counter()
-        rag = Path(sys.executable).parent / "rag"
-        subprocess.run([str(rag), "ask", SEED_QUESTION], check=True, capture_output=True)
-        colds.append(time.perf_counter() - started)
-    if colds:
-        print(f"\ncold `rag ask` (fresh process, built index): {spread(colds)}")
+        for name in names:
+            if name == "previous":  # no saved prefix state: the fresh process evaluates the prefix itself
+                shutil.rmtree(prefix_cache, ignore_errors=True)
+            env = {**os.environ, **{f"RAG_{k.upper()}": str(v) for k, v in VARIANTS[name].items()}}
+            started = time.perf_counter()
+            rag = Path(sys.executable).parent / "rag"
+            subprocess.run([str(rag), "ask", SEED_QUESTION], check=True, capture_output=True, env=env)
+            colds[name].append(time.perf_counter() - started)
+    if args.cold:
+        for name in names:
+            print(f"\ncold `rag ask` (fresh process, built index), {name}: {spread(colds[name])}")
+        rows.append(("cold `rag ask` (s)", colds))
+    if args.compare:
+        print("\n| figure | previous | new | new / previous |\n|---|---|---|---|")
+        for figure, values in rows:
+            before, after = statistics.median(values["previous"]), statistics.median(values["new"])
+            print(f"| {figure} | {spread(values['previous'], '')} | {spread(values['new'], '')} | "
+                  f"{after / before:.2f} |")
     return 0
 
 

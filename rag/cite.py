@@ -187,13 +187,15 @@ def question_share(claim: str, paragraph: str, question: str) -> float:
 
 
 def verify(
-    answer: str, shown: Sequence[Paragraph], question: str, min_support: float = 0.5
+    answer: str, shown: Sequence[Paragraph], question: str, min_support: float = 0.5, trust_marker: bool = False
 ) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
     """(answer text with renumbered verified markers, citations, unsupported sentences).
 
     Markers in the output are numbered by first appearance, [1], [2], ...,
     each pointing at one paragraph; a marker the model wrote for a passage
-    that was not shown is treated like no marker.
+    that was not shown is treated like no marker. ``trust_marker`` keeps the
+    model's marker whenever its passage supports the claim (the rule before
+    question matching, kept to measure the difference).
     """
     parts = claims(answer)
     by_sentence: dict[int, list[tuple[Claim, Paragraph | None, float]]] = {}
@@ -202,7 +204,9 @@ def verify(
         score = 0.0
         supported = [(support(claim.text, p.text, question), i, p) for i, p in enumerate(shown)]
         supported = [t for t in supported if t[0] >= min_support]
-        if supported:
+        if supported and trust_marker:
+            score, _, chosen = max(supported, key=lambda t: (t[1] + 1 == claim.marker, t[0], -t[1]))
+        elif supported:
             score, _, chosen = max(supported, key=lambda t: (
                 question_share(claim.text, t[2].text, question), t[0], t[1] + 1 == claim.marker, -t[1]))
         if not set(words(claim.text)) - set(words(question)):  # restates the question: nothing to support

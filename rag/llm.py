@@ -113,6 +113,7 @@ class LlamaCppLLM:
         budget = self.n_ctx - max_tokens - 1
         if len(tokens) > budget:
             tokens = tokens[-budget:]
+        reused = llama.longest_token_prefix(llama._input_ids.tolist(), tokens)  # what create_completion keeps
         started = time.perf_counter()
         first: float | None = None
         pieces: list[str] = []
@@ -133,7 +134,7 @@ class LlamaCppLLM:
         text = "".join(pieces)
         self.last = Completion(
             text, len(tokens), len(llama.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0,
-            first - started, end - first, finish == "length",
+            first - started, end - first, finish == "length", reused,
         )
 
     def complete(

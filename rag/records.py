@@ -109,3 +109,5 @@ class Completion:
     generate_seconds: float = 0.0
     # True when generation stopped at max_tokens, mid-sentence.
     truncated: bool = False
+    # Prompt tokens whose KV state was kept from the previous call (not evaluated again).
+    reused_tokens: int = 0

@@ -34,9 +34,12 @@ def test_paragraph_stating_the_answer_beats_one_that_mentions_it() -> None:
         _p(2, "The El Centro and San Diego metropolitan areas form the Southern Border Region."),
     ]
     question = "What do the El Centro and San Diego metropolitan areas form?"
-    for raw in ("The Southern Border Region [1].", "The Southern Border Region [2].", "The Southern Border Region."):
+    answer = "The Southern Border Region"
+    for raw in (f"{answer} [1].", f"{answer} [2].", f"{answer}."):
         _, cites, _ = verify(raw, shown, question)
         assert [c.paragraph.id for c in cites] == ["a:2"], raw
+    # Trusting the model's marker (the earlier rule) keeps its supported but weaker choice.
+    assert [c.paragraph.id for c in verify(f"{answer} [1].", shown, question, trust_marker=True)[1]] == ["a:1"]
     # With nothing to choose between them, the model's marker decides.
     twins = [_p(1, "Rouhani met him."), _p(2, "Rouhani met him.")]
     assert [c.paragraph.id for c in verify("Rouhani [2].", twins, "who met him?")[1]] == ["a:2"]
