@@ -46,7 +46,8 @@ from rag.records import Answer, Hit, Paragraph
 from rag.settings import Settings, _cache_home, load_settings
 from rag.text import words
 
-RETRIEVER_CHOICES = ("default", *retrieve.RETRIEVERS)
+# "gold" hands the model the gold paragraph alone: the answer quality retrieval cannot beat.
+RETRIEVER_CHOICES = ("default", *retrieve.RETRIEVERS, "gold")
 COMPARED = ("dense", "bm25", "fusion")  # compared with the default, which sharpens fusion
 COMPARE_MODELS_LIMIT = 50  # models are compared on a smaller sample: each answer costs seconds
 
@@ -175,7 +176,12 @@ def evaluate_question(
     fetched: dict[str, tuple[list[Hit], float]] = {}
     for name in retrievers:
         t0 = time.perf_counter()
-        fetched[name] = (engine.retrieve(q.question, report.METRIC_K, name), time.perf_counter() - t0)
+        if name == "gold":
+            ix = engine.index
+            gold = [Hit(ix.paragraphs[ix.positions[q.gold_paragraph]], 1.0)] if q.gold_paragraph else []
+            fetched[name] = (gold, 0.0)
+        else:
+            fetched[name] = (engine.retrieve(q.question, report.METRIC_K, name), time.perf_counter() - t0)
     rankings = tuple(report.Ranking(n, gold_rank(hits, q), _ids(hits)) for n, (hits, _) in fetched.items())
     record = scores = None
     if answer_with is not None:
@@ -357,7 +363,8 @@ def add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=int, help="paragraphs handed to the model (metrics always use the top 10)")
     p.add_argument("--model", help="packaged model name or .gguf path")
     p.add_argument("--retriever", choices=RETRIEVER_CHOICES, default="default",
-                   help="retriever to measure and answer with (default: the configured one, $RAG_RETRIEVER)")
+                   help="retriever to measure and answer with (default: the configured one, $RAG_RETRIEVER; "
+                        "gold: the gold paragraph alone)")
     p.add_argument("--compare", action="store_true", help="dense, bm25 and the default retriever side by side")
     p.add_argument("--compare-answers", action="store_true", help="with --compare: answers for every retriever too")
     p.add_argument("--compare-models", help=f"NAME,NAME: models side by side (default --limit {COMPARE_MODELS_LIMIT})")

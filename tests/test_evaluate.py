@@ -441,6 +441,17 @@ def test_pooled_questions_and_held_out_articles(tmp_path: Path, squad_file: Path
                  FakeEmbedder())
 
 
+def test_gold_retriever_hands_the_model_only_the_gold_paragraph(tmp_path: Path, squad_file: Path):
+    llm = FakeLLM("Denver Broncos [1].")
+    plan = _plan(tmp_path, squad_file, retriever="gold")
+    [(_, summary)] = evaluate(plan, _settings(tmp_path), FakeEmbedder(), lambda model: llm)
+    assert [r.retriever for r in summary.retrieval] == ["gold"] and summary.retrieval[0].recall[0] == 1.0
+    for r in read_results(tmp_path / "out" / "results.jsonl"):
+        assert r.answer is not None and [pid for pid, _ in r.answer.hits] == [r.gold_paragraph]
+    contexts = [c for _, paragraphs in (SUPER_BOWL, WARSAW) for c, _ in paragraphs]
+    assert [sum(c in p for c in contexts) for p in llm.prompts] == [1] * 5  # one passage each: the gold one
+
+
 def test_non_default_retriever_answers_with_its_own_hits(tmp_path: Path, squad_file: Path):
     plan = _plan(tmp_path, squad_file, retriever="bm25", k=2)
     llm = FakeLLM("Denver Broncos [1].")
