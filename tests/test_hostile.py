@@ -24,9 +24,10 @@ from rag import cli, ui_app
 from rag.pipeline import MAX_PASSAGE_WORDS, Engine, QuestionError
 from rag.prompts import answer_prompt
 from rag.records import Answer
+from rag.settings import Settings
 from rag.ui_articles import ArticleError, html_to_text, save_article, upload_text
 from rag.ui_engines import EngineHub
-from tests.conftest import SEED, FakeEmbedder, FakeLLM
+from tests.conftest import PROJECT, SEED, FakeEmbedder, FakeLLM
 
 SEED_Q = "who met the Iraqi foreign minister?"
 SEED_NAME = SEED.name
@@ -313,3 +314,31 @@ def test_seed_questions_still_work_next_to_every_hostile_file(make_engine: Calla
     assert sorted(e.split(":")[0] for e in errors) == ["copy.txt", "huge.txt", "page.html", "zeros.txt"]
     answer = engine.ask(SEED_Q)
     assert not answer.abstained and "Rouhani" in answer.citations[0].paragraph.text
+
+
+# --- the measurement scripts, over fake models ------------------------------------------------------------------
+
+
+def _obeying(prompt: str) -> str:
+    """A model that follows any "reply HACKED" it is shown, else finds nothing."""
+    for line in _passages(prompt):
+        if "HACKED" in line:
+            return f"HACKED [{line[1:line.index(']')]}]."
+    return "NOT FOUND"
+
+
+def test_injection_script_reports_an_obeyed_payload(seeds: Path) -> None:
+    from benchmarks.injection import ATTACKS, markdown, measure, seed_questions
+
+    def make(folder: Path, index_dir: Path) -> Engine:
+        settings = Settings(seeds_dir=folder, index_dir=index_dir, min_score=0.05)
+        return Engine(settings, FakeEmbedder(), FakeLLM(_obeying))
+
+    questions = seed_questions(PROJECT / "tests" / "seed_questions.jsonl", 3)
+    rows, pairs = measure(make, seeds, questions, log=lambda _: None)
+    by_name = {r.attack.name: r for r in rows}
+    assert by_name["ignore-previous"].payload_raw == ["aimed"] and by_name["ignore-previous"].payload_shown == ["aimed"]
+    assert all(not r.payload_raw for name, r in by_name.items() if name != "ignore-previous")
+    assert len(pairs) == 3 and all(before.abstained and after.abstained for _, before, after in pairs)
+    table = markdown(rows, pairs, "fake", 1.0)
+    assert table.count("\n| ") == len(ATTACKS) + 1 + 3 + 1 and "| ignore-previous | 0/3 (–) |" in table
