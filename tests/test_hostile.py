@@ -9,6 +9,7 @@ by ``benchmarks/injection.py`` and ``benchmarks/load.py``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -342,3 +343,44 @@ def test_injection_script_reports_an_obeyed_payload(seeds: Path) -> None:
     assert len(pairs) == 3 and all(before.abstained and after.abstained for _, before, after in pairs)
     table = markdown(rows, pairs, "fake", 1.0)
     assert table.count("\n| ") == len(ATTACKS) + 1 + 3 + 1 and "| ignore-previous | 0/3 (–) |" in table
+
+
+def test_load_script_checks_catch_a_crossed_page() -> None:
+    from benchmarks.load import Session, check, parse
+    from rag.records import Answer as Ans
+    from rag.ui_render import Turn, render_sources, render_transcript
+
+    mine, other = Session(1, "a", "who met him?", 8), Session(2, "b", "where?", 3)
+    turns = [Turn(1, other.question, other.question, answer=Ans(other.question, "Basra.", (), (), True))]
+    parse(mine, render_transcript(turns), render_sources(turns))
+    check(mine, None)
+    assert mine.state == "abstained" and "page shows questions ['where?']" in mine.problem
+    alone = Session(1, "a", "who met him?", 8, answer="Rouhani [1]", cited=[8], state="final")
+    same = Session(1, "a", "who met him?", 8, answer="Rouhani [1]", cited=[8], state="final",
+                   questions_shown=[mine.question])
+    check(same, alone)
+    assert same.problem == ""
+    differs = Session(1, "a", "who met him?", 8, answer="Qalibaf [1]", cited=[3], state="final",
+                      questions_shown=[mine.question])
+    check(differs, alone)
+    assert differs.problem.startswith("answer differs")
+
+
+@pytest.mark.parametrize("url", ["http://0.0.0.0:7860/", "http://192.168.1.5:7860/", "http://example.com/", "file:///x"])
+def test_load_script_refuses_other_hosts(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.load import main
+
+    assert main(["--url", url, "--sessions", "1"]) == 2
+    assert "only http(s) on a loopback host" in capsys.readouterr().err
+
+
+def test_load_script_runs_four_sessions_against_the_fake_server(tmp_path: Path) -> None:
+    """The whole script: starts tests/ui_server.py on 127.0.0.1, 4 sessions at once, each gets its own answer."""
+    from benchmarks.load import main
+
+    assert main(["--fake", "--sessions", "4", "--delay", "0", "--json", str(tmp_path / "load.json")]) == 0
+    result = json.loads((tmp_path / "load.json").read_text())
+    assert result["summary"]["problems"] == 0 and result["summary"]["sessions"] == 4
+    for s in result["sessions"]:
+        assert s["questions_shown"] == [s["question"]] and s["state"] in ("final", "abstained") and s["seconds"] > 0
+    assert [s["answer"] for s in result["sessions"]] == [s["answer"] for s in result["alone"]]
