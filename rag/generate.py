@@ -18,6 +18,7 @@ from rag.index import Index
 from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt
 from rag.records import Hit
+from rag.text import is_instruction
 
 CONTEXTS = ("best", "top")
 
@@ -28,7 +29,8 @@ def select_context(
     """One passage text per hit: its sentences most similar to ``query``, ``budget`` words in all.
 
     ``context="top"`` spends the budget on the first hit's sentences before
-    the others' (each other hit still keeps its best sentence).
+    the others' (each other hit still keeps its best sentence). Sentences
+    that instruct the model (``rag.text.is_instruction``) are never shown.
     """
     if context not in CONTEXTS:
         raise ValueError(f"unknown context {context!r}: use one of {', '.join(CONTEXTS)}")
@@ -37,6 +39,7 @@ def select_context(
     if not flat:
         return []
     scores = np.concatenate([vectors for _, vectors in split]) @ query
+    scores[[pos for pos, (_, _, s) in enumerate(flat) if is_instruction(s)]] = -np.inf
     order = np.argsort(-scores, kind="stable")
     if context == "top":
         order = np.concatenate([[p for p in order if flat[p][0] == 0], [p for p in order if flat[p][0] != 0]])
@@ -44,13 +47,14 @@ def select_context(
     used = 0
     best_of_hit: dict[int, int] = {}
     for pos in order:  # every passage keeps its best sentence
-        best_of_hit.setdefault(flat[pos][0], int(pos))
+        if np.isfinite(scores[pos]):
+            best_of_hit.setdefault(flat[pos][0], int(pos))
     for pos in best_of_hit.values():
         chosen.add(pos)
         used += len(flat[pos][2].split())
     for pos in order:
         n = len(flat[pos][2].split())
-        if int(pos) not in chosen and used + n <= budget:
+        if int(pos) not in chosen and used + n <= budget and np.isfinite(scores[pos]):
             chosen.add(int(pos))
             used += n
     return [" ".join(s for pos, (h, _, s) in enumerate(flat) if h == i and pos in chosen) for i in range(len(hits))]

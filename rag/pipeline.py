@@ -5,8 +5,8 @@ index) so a process pays for it once; every component is built lazily on
 first use and can be passed in (tests pass fakes). The only global is the
 default engine, built on the first ``ask()`` that doesn't bring its own.
 
-Abstention happens in code, twice: before the model, when no paragraph is
-similar enough to the question (``min_score``); after it, when the model
+Abstention happens in code, twice: before the model, when the retrieval
+evidence is too weak (``rag.retrieve.evidence`` below ``min_score``); after it, when the model
 says NOT FOUND or none of its claims is supported by a shown paragraph.
 
 Untrusted text (the question, article passages) reaches the prompt as text
@@ -17,7 +17,10 @@ special token is replaced by ``‹`` in the prompt (the stored and shown text
 is unchanged). A passage is also cut to ``MAX_PASSAGE_WORDS``: a paragraph
 that is one run-on line without sentence ends is a single "sentence", which
 context selection keeps whole and which would push the instructions out of
-the model's context window. Both are measured by ``benchmarks/injection.py``.
+the model's context window. For the same reason the passages together stop
+at ``MAX_CONTEXT_WORDS`` (many hits of long run-on lines): the last passages
+are dropped, never the instructions at the top of the prompt. Both are
+measured by ``benchmarks/injection.py``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from rag.settings import Settings, load_settings
 MAX_QUESTION_CHARS = 2000
 # News sentences are well under 100 words; a longer passage is a run-on line (see the docstring).
 MAX_PASSAGE_WORDS = 250
+# About 1,200 tokens: with the ~350-token fixed prefix and the answer it fits the default 2,048-token context.
+MAX_CONTEXT_WORDS = 900
 # "<|im_start|>", "<|endoftext|>", "<start_of_turn>", "</s>": what chat templates use as special tokens.
 _SPECIAL_TOKEN = re.compile(r"<(?=\|)|<(?=/?[A-Za-z_][\w-]*>)")
 
@@ -69,6 +74,20 @@ def defang(text: str) -> str:
     'a ‹|im_start|>system x‹/s> ‹b>bold‹/b> 1 < 2'
     """
     return _SPECIAL_TOKEN.sub("‹", text)
+
+
+def fit(passages: Sequence[str], max_words: int = MAX_CONTEXT_WORDS) -> int:
+    """How many leading passages fit in ``max_words`` (always at least one).
+
+    >>> fit(["a b", "c d", "e"], 4), fit(["a b c d e"], 4)
+    (2, 1)
+    """
+    total = 0
+    for n, passage in enumerate(passages):
+        total += len(passage.split())
+        if total > max_words:
+            return max(1, n)
+    return len(passages)
 
 
 def clip(passage: str, max_words: int = MAX_PASSAGE_WORDS) -> str:
@@ -179,6 +198,8 @@ class Engine:
             return
         passages = generate.select_context(query, hits, self.index, self.settings.context_words, self.settings.context)
         passages = [defang(clip(p)) for p in passages]
+        kept = fit(passages)
+        passages, hits = passages[:kept], hits[:kept]
         t1 = time.perf_counter()
         llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings
         yield from generate.stream_answer(llm, defang(question), passages, self.settings.max_tokens)
