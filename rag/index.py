@@ -2,25 +2,41 @@
 
 Layout of ``index/`` (no pickle anywhere): ``manifest.json`` (embedder
 name, dimension, counts, corpus hash, one entry per article with its content
-hash and rows, the sha256 of every data file, and the generation folder
-that holds them), and in ``gen-<time>-<pid>/``:
+hash and rows, the sha256 and size of every data file, the FAISS index
+type, and the generation folder that holds them), and in ``gen-<time>-<pid>/``:
 
 - ``paragraphs.jsonl`` one ``Paragraph`` per line
 - ``vectors.npy``      float32 (rows, dim), unit length; a long paragraph has
   several rows (pieces)
 - ``owners.npy``       int32 (rows,): the paragraph each row belongs to
-- ``faiss.index``      exact inner product (``IndexFlatIP``) below
-  ``HNSW_ROWS`` rows, HNSW above
+- ``faiss.index``      inner-product search over the rows: exact
+  (``IndexFlatIP``) below ``EXACT_ROWS`` rows, IVF-Flat above (see
+  ``make_faiss`` for why, and ``benchmarks/search.py`` for the numbers)
 - ``sentence_vectors.npy``, ``sentence_offsets.npy``  one vector per
   sentence, so the prompt can be cut to the sentences a question needs
   without embedding anything at query time
 
+- ``stat.json``        each file's size, mtime, ctime and inode when it
+  was last hashed (not itself checksummed: see below)
+
 Incremental: ``build`` reuses the stored vectors of every article whose
-content hash is unchanged and embeds only new or edited ones. Saving writes
-a new generation folder and then replaces the manifest in one rename, so a
-process killed mid-save leaves the previous index whole; ``load`` checks
-every file's hash, so a damaged index is reported (and rebuilt by
-``refresh``), never used. One writer at a time is assumed.
+content hash is unchanged and embeds only new or edited ones (and, above
+``EXACT_ROWS``, the trained IVF centroids and list assignments). Saving
+writes a new generation folder and then replaces the manifest in one
+rename, so a process killed mid-save leaves the previous index whole.
+
+``load`` memory-maps the arrays and the FAISS file, so starting costs
+milliseconds however large the index, and pages are read as searches touch
+them. It checks every file's size against the manifest; a file's sha256 is
+recomputed only when its ``stat`` differs from ``stat.json`` (copied,
+edited, rewritten) or changed in the same clock tick as the stamp (the
+"racy git" rule), so a truncated or modified index is reported (and
+rebuilt by ``refresh``), never used. Hashing everything on every start
+cost 1.2 s per 1.5 GB from a warm page cache (1M paragraphs are ~10 GB:
+vectors, the FAISS copy, ~5 sentence rows per paragraph), and more from
+disk; the trade-off is that corruption which keeps a file's size and
+times (bit rot) is caught only by ``load(..., full_check=True)``. One
+writer at a time is assumed.
 """
 
 from __future__ import annotations
@@ -30,7 +46,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -44,10 +61,16 @@ from rag.text import sentences
 
 # Sentence rows follow rag.text.sentences: bump FORMAT whenever its splitting changes.
 FORMAT = 4
-HNSW_ROWS = 200_000
+EXACT_ROWS = 100_000
+IVF_PROBES = 16
+IVF_TRAIN_PER_LIST = 64
+HNSW_EF = 128  # only for indexes built before IVF replaced HNSW
 FILES = (
     "paragraphs.jsonl", "vectors.npy", "owners.npy", "faiss.index", "sentence_vectors.npy", "sentence_offsets.npy",
 )
+STAMP = "stat.json"
+# IVF lists are memory-mapped by IO_FLAG_MMAP, flat codes (IndexFlat) by IO_FLAG_MMAP_IFC; the two don't combine.
+_MMAP = {"flat": faiss.IO_FLAG_MMAP_IFC, "ivf": faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY}
 
 
 class BadIndexError(RuntimeError):
@@ -111,28 +134,118 @@ def corpus_hash(article_hashes: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(article_hashes)).encode()).hexdigest()
 
 
-def make_faiss(vectors: np.ndarray) -> faiss.Index:
-    """Exact search for small corpora; HNSW (approximate, sub-linear) for large ones."""
+@contextmanager
+def _all_cores() -> Iterator[None]:
+    """FAISS uses every core for building (k-means, adding rows) and one for searching.
+
+    One query at a time gains nothing from a second thread and loses a lot when the other core
+    is busy: exact search over 100k rows took 45 ms with 2 OpenMP threads next to another job,
+    6 ms with one. FAISS links its own OpenMP runtime, so torch and llama.cpp are unaffected.
+    """
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(1)
+
+
+def tune(searcher: faiss.Index) -> faiss.Index:
+    """Search parameters, set on every index made or loaded (the hook ``rag.retrieve`` relies on)."""
+    faiss.omp_set_num_threads(1)
+    if isinstance(searcher, faiss.IndexHNSW):
+        searcher.hnsw.efSearch = HNSW_EF
+    elif searcher.ntotal and isinstance(searcher, faiss.IndexIVF):
+        searcher.nprobe = IVF_PROBES
+    return searcher
+
+
+def kind(searcher: faiss.Index) -> str:
+    """``flat``, ``ivf`` or ``hnsw``: recorded in the manifest to pick how the file is memory-mapped."""
+    if isinstance(searcher, faiss.IndexIVF):
+        return "ivf"
+    return "hnsw" if isinstance(searcher, faiss.IndexHNSW) else "flat"
+
+
+def make_faiss(
+    vectors: np.ndarray, previous: faiss.Index | None = None, old_rows: np.ndarray | None = None
+) -> faiss.Index:
+    """Exact search below ``EXACT_ROWS`` rows, IVF-Flat (approximate, memory-mappable) above.
+
+    Measured by ``benchmarks/search.py`` (clustered 384-d vectors, one query at a time, one
+    thread, a busy neighbour on the other core): exact search took 0.26 ms at 10k rows, 10 ms
+    at 100k (6 ms on a quiet machine) and 94 ms at 1M, so it stops at 100k rows. IVF with
+    4*sqrt(N) lists and 16 probes found 0.999 (100k) and 0.994 (1M) of the exact top 10 in
+    0.15 and 0.44 ms (1.1 ms memory-mapped, before its pages are warm). HNSW (M=32) found only
+    0.91 (100k) and 0.64 (1M, efSearch 128) on the same vectors, took 2.3x longer to build
+    (340 s at 1M), can't drop rows and reuses nothing on updates.
+
+    ``previous`` (the index being updated) and ``old_rows`` (for each row of ``vectors``, its row
+    in ``previous``, or -1 if new) let an IVF update keep the trained centroids and the list of
+    every unchanged row: only new rows are assigned, so adding one article costs no k-means.
+    """
     dim = vectors.shape[1]
-    if len(vectors) < HNSW_ROWS:
-        index = faiss.IndexFlatIP(dim)
-    else:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 64
-    if len(vectors):
-        index.add(vectors)
+    with _all_cores():
+        if len(vectors) < EXACT_ROWS:
+            index = faiss.IndexFlatIP(dim)
+            if len(vectors):
+                index.add(vectors)
+        else:
+            index = _ivf(vectors, previous, old_rows)
+    return tune(index)
+
+
+def _ivf(vectors: np.ndarray, previous: faiss.Index | None, old_rows: np.ndarray | None) -> faiss.IndexIVFFlat:
+    dim, n = vectors.shape[1], len(vectors)
+    nlist = max(1, min(round(4 * np.sqrt(n)), n // 39))  # FAISS wants >= 39 training rows per list
+    reuse = (
+        isinstance(previous, faiss.IndexIVFFlat) and previous.d == dim and old_rows is not None
+        # Centroids stay good while the corpus is mostly the one they were trained on, at a similar size.
+        and nlist / 2 <= previous.nlist <= nlist * 2 and np.count_nonzero(old_rows >= 0) >= n / 2
+    )
+    if reuse:
+        assert isinstance(previous, faiss.IndexIVFFlat) and old_rows is not None
+        quantizer = faiss.clone_index(previous.quantizer)
+        index = faiss.IndexIVFFlat(quantizer, dim, previous.nlist, faiss.METRIC_INNER_PRODUCT)
+        lists = _lists(previous)[np.maximum(old_rows, 0)]
+        new = old_rows < 0
+        if new.any():
+            lists[new] = quantizer.assign(vectors[new], 1)[:, 0]
+        index.add_core(n, faiss.swig_ptr(vectors), None, faiss.swig_ptr(lists))
+        return index
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    # k-means on a sample: 64 rows per list is within FAISS's advice (39-256) and 4x cheaper than 256.
+    sample = np.random.default_rng(0).choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
+    index.train(vectors[np.sort(sample)])
+    index.add(vectors)
     return index
+
+
+def _lists(ivf: faiss.IndexIVF) -> np.ndarray:
+    """The inverted list holding each row of ``ivf`` (rows are ids 0..ntotal-1)."""
+    out = np.full(ivf.ntotal, -1, np.int64)
+    invlists = ivf.invlists
+    for number in range(ivf.nlist):
+        size = invlists.list_size(number)
+        if size:
+            ids = invlists.get_ids(number)
+            out[faiss.rev_swig_ptr(ids, size)] = number
+            invlists.release_ids(number, ids)
+    return out
 
 
 @dataclass(frozen=True)
 class _Block:
-    """One article's rows: piece vectors with their local paragraph, sentence vectors with theirs."""
+    """One article's rows: piece vectors with their local paragraph, sentence vectors with theirs.
+
+    ``old_rows``: each piece's row in the previous index, -1 when just embedded.
+    """
 
     paragraphs: tuple[Paragraph, ...]
     vectors: np.ndarray
     owners: np.ndarray
     sentence_vectors: np.ndarray
     sentence_owners: np.ndarray
+    old_rows: np.ndarray
 
 
 def _units(article: Article) -> tuple[list[str], list[int], list[str], list[int]]:
@@ -156,7 +269,7 @@ def _old_block(previous: Index, entry: ArticleEntry) -> _Block:
     return _Block(
         previous.paragraphs[entry.first_paragraph : entry.first_paragraph + entry.paragraphs],
         previous.vectors[rows], previous.owners[rows] - entry.first_paragraph,
-        previous.sentence_vectors[sents], sentence_owners,
+        previous.sentence_vectors[sents], sentence_owners, np.arange(rows.start, rows.stop),
     )
 
 
@@ -189,12 +302,15 @@ def build(
         blocks.append(_Block(
             article.paragraphs, new_vectors[at : at + n_pieces], np.asarray(piece_owner, np.int64),
             new_vectors[at + n_pieces : at + n_pieces + n_sentences], np.asarray(sentence_owner, np.int64),
+            np.full(n_pieces, -1),
         ))
         at += n_pieces + n_sentences
-    return _assemble(articles, blocks, embedder.name), [a.id for a in todo]
+    return _assemble(articles, blocks, embedder.name, previous.faiss if previous else None), [a.id for a in todo]
 
 
-def _assemble(articles: Sequence[Article], blocks: list[_Block], embedder_name: str) -> Index:
+def _assemble(
+    articles: Sequence[Article], blocks: list[_Block], embedder_name: str, previous: faiss.Index | None = None
+) -> Index:
     """Concatenate per-article blocks into one index, shifting local paragraph numbers."""
     entries: list[ArticleEntry] = []
     owners, counts = [], []
@@ -217,11 +333,12 @@ def _assemble(articles: Sequence[Article], blocks: list[_Block], embedder_name: 
         return np.ascontiguousarray(np.concatenate(parts), np.float32) if parts else np.zeros((0, dim), np.float32)
 
     vectors = stack([b.vectors for b in blocks])
+    old_rows = np.concatenate([b.old_rows for b in blocks]) if blocks else np.zeros(0, np.int64)
     offsets = np.concatenate([[0], np.cumsum(np.concatenate(counts))]) if counts else np.zeros(1)
     return Index(
         embedder_name, tuple(p for b in blocks for p in b.paragraphs), vectors,
         np.concatenate(owners).astype(np.int32) if owners else np.zeros(0, np.int32), tuple(entries),
-        make_faiss(vectors), stack([b.sentence_vectors for b in blocks]), offsets.astype(np.int64),
+        make_faiss(vectors, previous, old_rows), stack([b.sentence_vectors for b in blocks]), offsets.astype(np.int64),
     )
 
 
@@ -296,6 +413,10 @@ def save(index: Index, folder: Path) -> None:
     faiss.write_index(index.faiss, str(target / "faiss.index"))
     for name in FILES:
         _fsync(target / name)
+    # Stat before hashing: a change made while hashing then shows up as a stat mismatch at load.
+    stats = {name: _stat(target / name) for name in FILES}
+    hashes = {name: sha256_file(target / name) for name in FILES}
+    _write_stamp(target, stats)
     manifest = {
         "format": FORMAT,
         "generation": generation,
@@ -305,7 +426,9 @@ def save(index: Index, folder: Path) -> None:
         "rows": len(index.vectors),
         "corpus_sha256": index.corpus_sha256,
         "articles": [asdict(a) for a in index.articles],
-        "files": {name: sha256_file(target / name) for name in FILES},
+        "faiss": kind(index.faiss),
+        "files": hashes,
+        "sizes": {name: stat[0] for name, stat in stats.items()},
     }
     tmp = folder / f".manifest.json.tmp{os.getpid()}"
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -326,6 +449,53 @@ def _born(generation: str) -> int:
         return 0
 
 
+def _stat(path: Path) -> list[int]:
+    """What changes when a file is rewritten, edited in place or copied: size, mtime, ctime, inode."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _write_stamp(generation: Path, stats: dict[str, list[int]]) -> None:
+    tmp = generation / f".{STAMP}.tmp{os.getpid()}"
+    tmp.write_text(json.dumps(stats), encoding="utf-8")
+    os.replace(tmp, generation / STAMP)
+
+
+def _read_stamp(generation: Path) -> tuple[dict[str, list[int]], int]:
+    """The stamp's entries and its own mtime; nothing (so every file is hashed) if it is unreadable."""
+    path = generation / STAMP
+    try:
+        return json.loads(path.read_text(encoding="utf-8")), path.stat().st_mtime_ns
+    except (OSError, ValueError):
+        return {}, 0
+
+
+def verify(generation: Path, manifest: dict, full_check: bool = False) -> None:
+    """Raise ``BadIndexError`` unless every file has its manifest size and (see the module docstring) hash."""
+    sizes = manifest.get("sizes", {})  # absent in manifests written before stamps: hash everything
+    stamp, stamped_at = _read_stamp(generation)
+    hashed: dict[str, list[int]] = {}
+    for name in FILES:
+        path = generation / name
+        try:
+            stat = _stat(path)
+        except FileNotFoundError:
+            raise BadIndexError(f"{path}: missing, so it does not match the manifest (damaged?)") from None
+        if name in sizes and stat[0] != sizes[name]:
+            raise BadIndexError(f"{path}: {stat[0]} bytes, the manifest says {sizes[name]} (truncated?)")
+        # Trusted unhashed only if untouched since it was hashed and changed before the stamp's clock tick.
+        if not full_check and stamp.get(name) == stat and stat[2] < stamped_at:
+            continue
+        if sha256_file(path) != manifest["files"][name]:
+            raise BadIndexError(f"{path}: does not match the manifest (damaged?)")
+        hashed[name] = stat
+    if hashed:
+        # The next start trusts what was just hashed (a copied index pays for hashing once); a
+        # read-only index stays usable and is hashed again next time.
+        with suppress(OSError):
+            _write_stamp(generation, {**stamp, **hashed})
+
+
 def _fsync(path: Path) -> None:
     with path.open("rb") as f:
         os.fsync(f.fileno())
@@ -344,8 +514,11 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def load(folder: Path, embedder_name: str) -> Index:
-    """Load and verify an index; raises ``BadIndexError`` with the reason."""
+def load(folder: Path, embedder_name: str, full_check: bool = False) -> Index:
+    """Load (memory-mapped) and verify an index; raises ``BadIndexError`` with the reason.
+
+    ``full_check`` hashes every file even when its stat matches the stamp.
+    """
     manifest = read_manifest(folder)
     if manifest["embedder"] != embedder_name:
         raise BadIndexError(
@@ -353,20 +526,18 @@ def load(folder: Path, embedder_name: str) -> Index:
             "rebuild it with `rag index --rebuild`"
         )
     files = folder / manifest["generation"]
-    for name in FILES:
-        path = files / name
-        if not path.exists() or sha256_file(path) != manifest["files"][name]:
-            raise BadIndexError(f"{path}: missing or does not match the manifest (damaged?)")
+    verify(files, manifest, full_check)
     with (files / "paragraphs.jsonl").open(encoding="utf-8") as f:
         paragraphs = tuple(Paragraph(**json.loads(line)) for line in f)
+    # Memory-mapped: a 1M-row index starts at once and only touched pages (hits, their sentences) are read.
     vectors, owners, sentence_vectors, sentence_offsets = (
-        np.load(files / name, allow_pickle=False)
+        np.load(files / name, mmap_mode="r", allow_pickle=False)
         for name in ("vectors.npy", "owners.npy", "sentence_vectors.npy", "sentence_offsets.npy")
     )
     if vectors.shape != (manifest["rows"], manifest["dim"]) or len(paragraphs) != manifest["paragraphs"]:
         raise BadIndexError(f"{folder}: sizes do not match the manifest")
     articles = tuple(ArticleEntry(**a) for a in manifest["articles"])
-    searcher = faiss.read_index(str(files / "faiss.index"))
+    searcher = tune(faiss.read_index(str(files / "faiss.index"), _MMAP.get(manifest.get("faiss", ""), 0)))
     return Index(
         manifest["embedder"], paragraphs, vectors, owners, articles, searcher, sentence_vectors, sentence_offsets
     )

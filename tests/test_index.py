@@ -257,3 +257,107 @@ def test_killed_save_leaves_the_previous_index_whole(seeds: Path, tmp_path: Path
         assert len(loaded.paragraphs) in (len(before.paragraphs), len(before.paragraphs) + 1)
         assert len(loaded.vectors) == len(loaded.owners)
     assert len(list(folder.glob("gen-*"))) >= 1
+
+
+def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
+    """Unit rows around 40 centres: neighbours worth finding, unlike uniform noise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, dim))
+    x = centres[rng.integers(0, 40, n)] + 0.8 * rng.standard_normal((n, dim))
+    return np.ascontiguousarray(x / np.linalg.norm(x, axis=1, keepdims=True), np.float32)
+
+
+def test_index_type_follows_corpus_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    import faiss
+
+    vectors = _clustered(3000)
+    exact = index.make_faiss(vectors[:100])
+    assert isinstance(exact, faiss.IndexFlatIP)
+    monkeypatch.setattr(index, "EXACT_ROWS", 1000)
+    approx = index.make_faiss(vectors)
+    assert isinstance(approx, faiss.IndexIVFFlat) and approx.nprobe == index.IVF_PROBES < approx.nlist
+    assert faiss.omp_get_max_threads() == 1  # searches run single-threaded after a build
+    reference = faiss.IndexFlatIP(vectors.shape[1])
+    reference.add(vectors)
+    queries = vectors[:200] + 0.05 * np.random.default_rng(1).standard_normal((200, vectors.shape[1]), np.float32)
+    _, want = reference.search(queries, 10)
+    _, got = approx.search(queries, 10)
+    assert (got[:, 0] == want[:, 0]).mean() == 1.0
+    assert np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)]) >= 0.95
+
+
+def _articles(n: int, seed: int = 0) -> list:
+    rng = np.random.default_rng(seed)
+    vocabulary = [f"w{i}" for i in range(300)]
+    return [
+        parse_article(f"Title {a}\n" + "\n".join(
+            " ".join(rng.choice(vocabulary, 12)) + "." for _ in range(6)
+        ), f"a{a:03d}")
+        for a in range(n)
+    ]
+
+
+def test_large_index_update_keeps_centroids_and_matches_exact(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import faiss
+
+    monkeypatch.setattr(index, "EXACT_ROWS", 100)
+    articles = _articles(60)
+    first, _ = index.build(articles, FakeEmbedder())
+    assert isinstance(first.faiss, faiss.IndexIVFFlat) and first.faiss.ntotal == len(first.vectors) == 360
+    added = parse_article("New article\n" + "\n".join(f"Fresh words here {i}." for i in range(5)), "new")
+    second, embedded = index.build([*articles[1:], added], FakeEmbedder(), first)
+    assert embedded == ["new"]
+    ivf = second.faiss
+    assert isinstance(ivf, faiss.IndexIVFFlat) and ivf.ntotal == len(second.vectors)
+    # The trained centroids are kept; every row sits in the list of its nearest centroid.
+    np.testing.assert_array_equal(ivf.quantizer.reconstruct_n(0, ivf.nlist),
+                                  first.faiss.quantizer.reconstruct_n(0, first.faiss.nlist))
+    np.testing.assert_array_equal(index._lists(ivf), ivf.quantizer.assign(second.vectors, 1)[:, 0])
+    # Probing every list is exact search: the same scores as a flat index (tied rows may swap).
+    exact = faiss.IndexFlatIP(second.vectors.shape[1])
+    exact.add(second.vectors)
+    ivf.nprobe = ivf.nlist
+    np.testing.assert_allclose(ivf.search(second.vectors, 5)[0], exact.search(second.vectors, 5)[0], atol=1e-6)
+
+    index.save(second, tmp_path / "ix")
+    loaded = index.load(tmp_path / "ix", "fake-hash-64")
+    assert isinstance(loaded.faiss, faiss.IndexIVFFlat) and loaded.faiss.nprobe == index.IVF_PROBES
+    assert isinstance(loaded.vectors, np.memmap)  # memory-mapped, not read into RAM
+    query = second.vectors[7:8]
+    assert loaded.faiss.search(query, 1)[1][0, 0] == 7
+    assert [h.paragraph for h in search(loaded, query[0], 3)] == [h.paragraph for h in search(second, query[0], 3)]
+
+
+def test_truncated_file_is_detected_without_hashing(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _refresh(seeds, tmp_path / "ix")
+    (generation,) = (tmp_path / "ix").glob("gen-*")
+    with (generation / "sentence_vectors.npy").open("r+b") as f:
+        f.truncate(1000)
+    monkeypatch.setattr(index, "sha256_file", lambda path: pytest.fail(f"hashed {path}"))
+    with pytest.raises(index.BadIndexError, match="truncated"):
+        index.load(tmp_path / "ix", "fake-hash-64")
+
+
+def test_only_files_changed_since_the_stamp_are_hashed(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    _refresh(seeds, tmp_path / "ix")
+    (generation,) = (tmp_path / "ix").glob("gen-*")
+    later = time.time_ns() + 10**9  # as if hashing at save time had taken a second (as it does for big indexes)
+    os.utime(generation / index.STAMP, ns=(later, later))
+    hashed: list[str] = []
+    real = index.sha256_file
+    monkeypatch.setattr(index, "sha256_file", lambda path: hashed.append(path.name) or real(path))
+    index.load(tmp_path / "ix", "fake-hash-64")
+    assert hashed == []
+    os.utime(generation / "owners.npy")  # touched: its ctime moves, so it is hashed again (and matches)
+    index.load(tmp_path / "ix", "fake-hash-64")
+    assert hashed == ["owners.npy"]
+    hashed.clear()
+    index.load(tmp_path / "ix", "fake-hash-64", full_check=True)
+    assert sorted(hashed) == sorted(index.FILES)
