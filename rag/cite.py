@@ -61,10 +61,47 @@ def strip_markers(text: str) -> str:
     return _MARKER.sub("", text)
 
 
+_NUMBERS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_SUFFIX = re.compile(r"(?:ations?|ions?|ings?|ments?|ed|es|ly)$")
+
+
+def term(word: str) -> str:
+    """A content word reduced so that an answer's wording matches the paragraph's.
+
+    Number words become digits and common suffixes go (a crude stemmer: it only
+    has to make "painting" meet "painted", not to be linguistics).
+
+    >>> [term(w) for w in ("three", "painting", "painted", "conservation", "conserve", "kurdish")]
+    ['3', 'paint', 'paint', 'conserv', 'conserv', 'kurdish']
+    """
+    if word in _NUMBERS:
+        return _NUMBERS[word]
+    stem = _SUFFIX.sub("", word)
+    stem = stem if len(stem) >= 4 else word
+    return stem[:-1] if stem.endswith("e") and len(stem) > 4 else stem
+
+
+def terms(text: str) -> set[str]:
+    """``term`` of every content word; "82%" also counts as "82 percent".
+
+    >>> sorted(terms("82% of the three painted walls"))
+    ['3', '82', 'paint', 'percent', 'wall']
+    """
+    out = set()
+    for w in words(text):
+        if w.endswith("%") and len(w) > 1:
+            out.update((w[:-1], "percent"))
+        else:
+            out.add(term(w))
+    return out
+
+
 @lru_cache(maxsize=4096)
-def _evidence_words(paragraph: str) -> frozenset[str]:
-    """The paragraph's content words, leaving out sentences that instruct the model."""
-    return frozenset(w for s in sentences(paragraph) or [paragraph] if not is_instruction(s) for w in words(s))
+def _evidence_terms(paragraph: str) -> frozenset[str]:
+    """The paragraph's terms, leaving out sentences that instruct the model."""
+    return frozenset(t for s in sentences(paragraph) or [paragraph] if not is_instruction(s) for t in terms(s))
 
 
 def support(claim: str, paragraph: str, question: str = "") -> float:
@@ -75,11 +112,11 @@ def support(claim: str, paragraph: str, question: str = "") -> float:
     >>> support("Fuad Hussein", "Rouhani met the minister.", "who met the minister?")
     0.0
     """
-    claim_words = set(words(claim))
-    new = claim_words - set(words(question)) or claim_words
+    claim_terms = terms(claim)
+    new = claim_terms - terms(question) or claim_terms
     if not new:
         return 1.0
-    return len(new & _evidence_words(paragraph)) / len(new)
+    return len(new & _evidence_terms(paragraph)) / len(new)
 
 
 _ACTION_QUESTION = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b|'s\b)\w+\s+(.+)$", re.IGNORECASE)

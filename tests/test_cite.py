@@ -45,6 +45,14 @@ def test_paragraph_stating_the_answer_beats_one_that_mentions_it() -> None:
     assert [c.paragraph.id for c in verify("Rouhani [2].", twins, "who met him?")[1]] == ["a:2"]
 
 
+def test_answer_worded_differently_from_the_paragraph_is_supported() -> None:
+    shown = [_p(1, "Three species were found. About 82 percent of those who die are old. The walls were painted.")]
+    for raw in ("3 [1].", "82% [1].", "Painting [1]."):
+        _, cites, unsupported = verify(raw, shown, "what?")
+        assert [c.paragraph.id for c in cites] == ["a:1"] and unsupported == (), raw
+    assert verify("Four [1].", shown, "how many species?")[1] == ()  # a different number is still not supported
+
+
 def test_out_of_range_citation_is_reassigned() -> None:
     text, cites, _ = verify("Mohammad Baqer Qalibaf [7].", SHOWN, QUESTION)
     assert [c.paragraph.id for c in cites] == ["a:3"] and text == "Mohammad Baqer Qalibaf [1]."
