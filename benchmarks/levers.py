@@ -64,11 +64,11 @@ def answer_of(r: Result, hits: tuple[Hit, ...], v: Variant, gate: Callable[[Resu
     raw = r.answer.raw.strip()
     if not gate(r, hits) or not raw or raw.upper().startswith(NOT_FOUND):
         return Answer(r.question, "", (), hits, True, raw=raw)
-    if v.verifier:
-        said = cite.drop_partial_sentence(raw)
-        text, citations, _ = cite.verify(said, [h.paragraph for h in hits], r.question, trust_marker=v.trust_marker)
-    else:
+    if not v.verifier:  # whatever the model wrote is the answer, cited or not
         text, citations = unverified(raw, hits)
+        return Answer(r.question, text, citations, hits, False, raw=raw)
+    said = cite.drop_partial_sentence(raw)
+    text, citations, _ = cite.verify(said, [h.paragraph for h in hits], r.question, trust_marker=v.trust_marker)
     return Answer(r.question, text, citations, hits, not citations, raw=raw)
 
 
