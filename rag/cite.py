@@ -210,6 +210,18 @@ def drop_partial_sentence(text: str) -> str:
     return text
 
 
+_CHOICE = re.compile(r"\b(?:or|between|whether)\b", re.IGNORECASE)
+
+
+def offers_choice(question: str) -> bool:
+    """True if the answer may be one of the question's own words ("the Broncos or the Steelers?").
+
+    >>> offers_choice("Which team won, the Broncos or the Steelers?"), offers_choice("What are linkages?")
+    (True, False)
+    """
+    return bool(_CHOICE.search(question))
+
+
 def best_evidence(claim: str, paragraph: str) -> str:
     """The paragraph sentence sharing the most content words with the claim."""
     claim_words = set(words(claim))
@@ -256,8 +268,8 @@ def verify(
         elif supported:
             score, _, chosen = max(supported, key=lambda t: (
                 question_share(claim.text, t[2].text, question), t[0], t[1] + 1 == claim.marker, -t[1]))
-        if not set(words(claim.text)) - set(words(question)):  # restates the question: nothing to support
-            chosen, score = None, 1.0
+        if not set(words(claim.text)) - set(words(question)) and not offers_choice(question):
+            chosen, score = None, 1.0  # restates the question: nothing to support
         elif any(echoes_question(claim.text, p.text, question) for p in shown):
             chosen, score = None, 0.0
         by_sentence.setdefault(claim.sentence, []).append((claim, chosen, score))

@@ -53,6 +53,14 @@ def test_answer_worded_differently_from_the_paragraph_is_supported() -> None:
     assert verify("Four [1].", shown, "how many species?")[1] == ()  # a different number is still not supported
 
 
+def test_picking_one_of_the_questions_options_is_an_answer() -> None:
+    shown = [_p(1, "The Broncos beat the Steelers in the divisional round.")]
+    _, cites, _ = verify("The Broncos [1].", shown, "Which team won the divisional round, the Broncos or the Steelers?")
+    assert [c.paragraph.id for c in cites] == ["a:1"]
+    # Without a choice offered, repeating the question's words is no answer.
+    assert verify("The Broncos [1].", shown, "Who did the Broncos beat?")[1] == ()
+
+
 def test_out_of_range_citation_is_reassigned() -> None:
     text, cites, _ = verify("Mohammad Baqer Qalibaf [7].", SHOWN, QUESTION)
     assert [c.paragraph.id for c in cites] == ["a:3"] and text == "Mohammad Baqer Qalibaf [1]."
