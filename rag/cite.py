@@ -197,13 +197,17 @@ def claims(answer: str) -> list[Claim]:
 
 
 def drop_partial_sentence(text: str) -> str:
-    """Drop a last sentence cut off by the token limit, if a complete one precedes it.
+    """Drop a last sentence cut off by the token limit, if a complete one precedes it,
+    and a citation marker cut in half.
 
     >>> drop_partial_sentence("Rouhani met him [1]. They come amid rumors of")
     'Rouhani met him [1].'
     >>> drop_partial_sentence("Rouhani met")
     'Rouhani met'
+    >>> drop_partial_sentence("Travelers [1], Cigna [1], UBS [1")
+    'Travelers [1], Cigna [1], UBS'
     """
+    text = re.sub(r"\s*\[\d*$", "", text)
     parts = sentences(text)
     if len(parts) > 1 and not re.search(r"[.!?][\"”’)]?$", parts[-1]):
         return text[: text.rindex(parts[-1])].rstrip()
@@ -312,8 +316,11 @@ def _join(pieces: list[str], capitalize: bool = True) -> str:
     'A met B [1] and C [2].'
     >>> _join(["and Hassan Rouhani [2]", "met him."])
     'Hassan Rouhani [2] met him.'
+    >>> _join(["Travelers [1]", ", Cigna [1]"])
+    'Travelers [1], Cigna [1]'
     """
     text = re.sub(r"^(?:,|and|or|but|as well as)\s+", "", " ".join(pieces), flags=re.IGNORECASE)
+    text = re.sub(r"\s+([,;:])", r"\1", text)  # "A [1] , B [1]" -> "A [1], B [1]"
     if capitalize:
         text = text[:1].upper() + text[1:]
     return re.sub(r"([.!?])\s*(\[\d+\])$", r" \2\1", text).replace("  ", " ")

@@ -78,6 +78,8 @@ def test_truncated_last_sentence_is_dropped(make_engine: Callable[..., Engine]) 
     engine.llm.stream = truncated
     answer = engine.ask(SEED_Q)
     assert answer.text == "Hassan Rouhani [1] met him."
+    engine.llm.reply = "Hassan Rouhani [1"  # cut inside a marker
+    assert engine.ask(SEED_Q).text == "Hassan Rouhani [1]"
 
 
 def test_answer_serializes_to_json(make_engine: Callable[..., Engine]) -> None:
