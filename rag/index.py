@@ -347,12 +347,14 @@ def _embed_batches(
 ) -> np.ndarray:
     """Embed each distinct text once, in length-sorted chunks (little padding, visible progress).
 
-    A one-sentence paragraph is both a piece and a sentence: it is embedded once.
+    Pieces and sentences go through one pass; a one-sentence paragraph is both and is embedded
+    once. An embedder's ``embed_bulk`` (faster, equivalent vectors: ``rag.embed``) is preferred.
     """
+    embed = getattr(embedder, "embed_bulk", embedder.embed)
     unique = sorted(set(texts), key=len)
     out: np.ndarray | None = None
     for start in range(0, len(unique), batch):
-        vectors = embedder.embed(unique[start : start + batch])
+        vectors = embed(unique[start : start + batch])
         out = vectors if out is None else np.concatenate([out, vectors])
         if progress:
             progress(min(start + batch, len(unique)), len(unique))

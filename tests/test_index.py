@@ -361,3 +361,28 @@ def test_only_files_changed_since_the_stamp_are_hashed(
     hashed.clear()
     index.load(tmp_path / "ix", "fake-hash-64", full_check=True)
     assert sorted(hashed) == sorted(index.FILES)
+
+
+def test_builds_use_the_embedders_bulk_path(seeds: Path) -> None:
+    class Bulk(FakeEmbedder):
+        def embed_bulk(self, texts: list[str]) -> np.ndarray:
+            self.bulk = [*getattr(self, "bulk", []), *texts]
+            return self.embed(texts)
+
+    embedder = Bulk()
+    articles, _ = load_articles(seeds)
+    built, _ = index.build(articles, embedder)
+    assert sorted(embedder.bulk) == sorted(t for call in embedder.calls for t in call)
+    np.testing.assert_array_equal(built.vectors, index.build(articles, FakeEmbedder())[0].vectors)
+
+
+@pytest.mark.real
+def test_minilm_bulk_vectors_match_float32() -> None:
+    """Index builds may embed in bfloat16: the vectors must stay interchangeable with float32 ones."""
+    from rag.embed import MiniLMEmbedder
+
+    articles, _ = load_articles(Path(__file__).resolve().parent.parent / "seeds")
+    texts = [s for a in articles for p in a.paragraphs for s in (p.text, *p.text.split(". "))][:200]
+    embedder = MiniLMEmbedder()
+    cosines = np.sum(embedder.embed(texts) * embedder.embed_bulk(texts), axis=1)
+    assert cosines.min() > 0.999
