@@ -47,6 +47,7 @@ MAX_PASSAGE_WORDS = 250
 MAX_CONTEXT_WORDS = 900
 # "<|im_start|>", "<|endoftext|>", "<start_of_turn>", "</s>": what chat templates use as special tokens.
 _SPECIAL_TOKEN = re.compile(r"<(?=\|)|<(?=/?[A-Za-z_][\w-]*>)")
+_DEFANGED = re.compile(r"‹(?=\|)|‹(?=/?[A-Za-z_][\w-]*>)")
 
 
 class QuestionError(ValueError):
@@ -88,6 +89,15 @@ def fit(passages: Sequence[str], max_words: int = MAX_CONTEXT_WORDS) -> int:
         if total > max_words:
             return max(1, n)
     return len(passages)
+
+
+def undefang(text: str) -> str:
+    """The model's answer with ``defang`` undone: a quote of the article reads as the article does.
+
+    >>> undefang(defang("the bridge <script>x</script> closed")) == "the bridge <script>x</script> closed"
+    True
+    """
+    return _DEFANGED.sub("<", text)
 
 
 def clip(passage: str, max_words: int = MAX_PASSAGE_WORDS) -> str:
@@ -231,7 +241,7 @@ def finish(
     question: str, completion: Completion, hits: tuple[Hit, ...], timings: Timings, settings: Settings
 ) -> Answer:
     """Verify the model's raw answer against the shown paragraphs."""
-    raw = completion.text.strip()
+    raw = undefang(completion.text.strip())
     said = cite.drop_partial_sentence(raw) if completion.truncated else raw
     common = dict(
         raw=raw, model=settings.model, prompt_tokens=completion.prompt_tokens,
