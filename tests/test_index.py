@@ -16,6 +16,15 @@ def _refresh(seeds: Path, folder: Path, embedder: FakeEmbedder | None = None, **
     return index.refresh(articles, folder, embedder or FakeEmbedder(), **kw)
 
 
+def _index_texts(tmp_path: Path, **texts: str):
+    """An index over one article per keyword (file name -> text), built with the fake embedder."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text)
+    return _refresh(folder, tmp_path / "ix")[0]
+
+
 def test_build_save_load_roundtrip(seeds: Path, tmp_path: Path) -> None:
     built, embedded, _ = _refresh(seeds, tmp_path / "ix")
     assert embedded == ["000_efee75aea60a5e55"]
@@ -134,11 +143,11 @@ def test_hybrid_finds_rare_names_dense_blurs(seeds: Path, tmp_path: Path) -> Non
 def test_hybrid_prefers_the_paragraph_with_one_sentence_that_answers(tmp_path: Path) -> None:
     from rag.retrieve import hits
 
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "a.txt").write_text("Title A\n\nThe mayor opened the bridge. Weather stayed calm all week.")
-    (folder / "b.txt").write_text("Title B\n\nThe mayor spoke. A bridge was old. Shops opened.")
-    ix, _, _ = _refresh(folder, tmp_path / "ix")
+    ix = _index_texts(
+        tmp_path,
+        a="Title A\n\nThe mayor opened the bridge. Weather stayed calm all week.",
+        b="Title B\n\nThe mayor spoke. A bridge was old. Shops opened.",
+    )
     question = "Which bridge did the mayor open?"
     query = FakeEmbedder().embed(["mayor opened bridge"])[0]
     # Whole-paragraph vectors and BM25 favour the paragraph that scatters the words over three sentences ...
@@ -199,11 +208,11 @@ def test_top_context_spends_the_budget_on_the_first_hit(tmp_path: Path) -> None:
     from rag.generate import select_context
     from rag.retrieve import search
 
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "a.txt").write_text("A\n\nThe mayor opened the bridge. It cost millions. Crowds came.")
-    (folder / "b.txt").write_text("B\n\nThe mayor praised the bridge. The bridge was opened late. Rain fell.")
-    ix, _, _ = _refresh(folder, tmp_path / "ix")
+    ix = _index_texts(
+        tmp_path,
+        a="A\n\nThe mayor opened the bridge. It cost millions. Crowds came.",
+        b="B\n\nThe mayor praised the bridge. The bridge was opened late. Rain fell.",
+    )
     query = FakeEmbedder().embed(["mayor opened bridge cost"])[0]
     hits = search(ix, query, 2)
     assert [h.paragraph.id for h in hits] == ["a:1", "b:1"]
