@@ -1,7 +1,7 @@
 """Retrieve: a question -> the k best paragraphs, as ``Hit`` records.
 
 Functions over the index arrays, in the manner of sentence-transformers'
-``semantic_search``. Three retrievers:
+``semantic_search``. Four retrievers:
 
 - ``dense``: FAISS over MiniLM vectors; rows (a long paragraph has one per
   piece) are folded into paragraphs keeping the best score.
