@@ -77,10 +77,42 @@ def loopback_url(url: str) -> str:
     return url.rstrip("/") + "/"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def running(args: list[str], log: Path, ready: str | None = None, timeout: float = 900) -> Iterator[str]:
+    """Run ``args`` (a server given ``--port``), yield its 127.0.0.1 URL once it answers and ``ready`` is logged."""
+    url = f"http://127.0.0.1:{args[args.index('--port') + 1]}/"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise LoadError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise LoadError(f"server not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    up = response.status == 200
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                up = False
+            if up and (ready is None or ready in log.read_text()):
+                break
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextmanager
@@ -89,42 +121,15 @@ def serve(fake: bool, delay: float = 0.02, timeout: float = 900) -> Iterator[str
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
         root = Path(tmp)
         shutil.copytree(PROJECT / "seeds", root / "seeds", ignore=shutil.ignore_patterns(".*"))
-        port = _free_port()
-        where = ["--port", str(port), "--seeds", str(root / "seeds"), "--index", str(root / "index")]
+        where = ["--port", str(free_port()), "--seeds", str(root / "seeds"), "--index", str(root / "index")]
         if fake:
             args = [sys.executable, str(PROJECT / "tests" / "ui_server.py"), *where, "--delay", str(delay)]
             ready = None
         else:
             args = [sys.executable, str(PROJECT / "app.py"), "--host", "127.0.0.1", *where]
             ready = "models loaded and warm"
-        log = root / "server.log"
-        env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-        with log.open("w") as out:
-            proc = subprocess.Popen(args, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise LoadError(f"server exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
-                if time.monotonic() > deadline:
-                    raise LoadError(f"server not ready after {timeout:.0f} s:\n{log.read_text()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(url, timeout=5) as response:
-                        up = response.status == 200
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    up = False
-                if up and (ready is None or ready in log.read_text()):
-                    break
-                time.sleep(0.3)
+        with running(args, root / "server.log", ready, timeout) as url:
             yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 @dataclass

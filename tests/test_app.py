@@ -16,18 +16,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from benchmarks.load import LoadError, free_port, running
 from rag.settings import Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -48,43 +45,14 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _serve(args: list[str], log: Path, ready: str | None = None, timeout: float = 120) -> Iterator[str]:
     """Run ``args`` (which serve on the given port), yield its URL once it answers (and ``ready`` is logged)."""
-    port = int(args[args.index("--port") + 1])
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as out:
-        proc = subprocess.Popen(args, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"app not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    up = response.status == 200
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                up = False
-            if up and (ready is None or ready in log.read_text()):
-                break
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with running(args, log, ready, timeout) as url:
+            yield url
+    except LoadError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +71,7 @@ def fake_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     seeds.mkdir()
     shutil.copy(SEED, seeds / SEED.name)
     args = [
-        sys.executable, str(PROJECT / "tests" / "ui_server.py"), "--port", str(_free_port()),
+        sys.executable, str(PROJECT / "tests" / "ui_server.py"), "--port", str(free_port()),
         "--seeds", str(seeds), "--index", str(root / "index"), "--delay", "0.1",
     ]
     with _serve(args, root / "server.log") as url:
@@ -325,7 +293,7 @@ def test_two_visitors_never_see_each_others_answers(browser, fake_app: str) -> N
 @pytest.mark.real
 def test_real_models_answer_the_seed_question_and_a_follow_up(browser, tmp_path: Path) -> None:
     """``python app.py`` as a user starts it; prints the time from Enter to the first streamed token."""
-    args = [sys.executable, str(PROJECT / "app.py"), "--port", str(_free_port())]
+    args = [sys.executable, str(PROJECT / "app.py"), "--port", str(free_port())]
     with _serve(args, tmp_path / "app.log", ready="models loaded and warm", timeout=900) as url:
         assert f"Running on local URL:  {url.rstrip('/')}" in (tmp_path / "app.log").read_text()  # loopback default
         tab = Tab(browser, url)
