@@ -61,9 +61,13 @@ def strip_markers(text: str) -> str:
     return _MARKER.sub("", text)
 
 
-_NUMBERS = {w: str(n) for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+_NUMBERS = {
+    w: str(n)
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
 _SUFFIX = re.compile(r"(?:ations?|ions?|ings?|ments?|ed|es|ly)$")
 
 
@@ -244,8 +248,9 @@ def question_share(claim: str, paragraph: str, question: str) -> float:
     asked = set(words(question))
     if not asked:
         return 0.0
-    evidence = max(sentences(paragraph) or [paragraph],
-                   key=lambda s: (support(claim, s, question), len(asked & set(words(s)))))
+    evidence = max(
+        sentences(paragraph) or [paragraph], key=lambda s: (support(claim, s, question), len(asked & set(words(s))))
+    )
     return len(asked & set(words(evidence))) / len(asked)
 
 
@@ -270,8 +275,10 @@ def verify(
         if supported and trust_marker:
             score, _, chosen = max(supported, key=lambda t: (t[1] + 1 == claim.marker, t[0], -t[1]))
         elif supported:
-            score, _, chosen = max(supported, key=lambda t: (
-                question_share(claim.text, t[2].text, question), t[0], t[1] + 1 == claim.marker, -t[1]))
+            score, _, chosen = max(
+                supported,
+                key=lambda t: (question_share(claim.text, t[2].text, question), t[0], t[1] + 1 == claim.marker, -t[1]),
+            )
         if not set(words(claim.text)) - set(words(question)) and not offers_choice(question):
             chosen, score = None, 1.0  # restates the question: nothing to support
         elif any(echoes_question(claim.text, p.text, question) for p in shown):

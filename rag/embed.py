@@ -37,7 +37,6 @@ MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 PIECE_WORDS = 150
 
 
-
 class Embedder(Protocol):
     name: str
 

@@ -151,15 +151,20 @@ def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
     raw = answer.raw if answer.raw.strip() and not answer.raw.upper().startswith(NOT_FOUND) else ""
     text = "" if answer.abstained else strip_markers(answer.text)
     graded = q.answerable and bool(q.answers)
-    claims, citations, supported = citation_counts("" if answer.abstained else answer.text, final, q.question,
-                                                   min_support)
+    claims, citations, supported = citation_counts(
+        "" if answer.abstained else answer.text, final, q.question, min_support
+    )
     raw_claims, raw_citations, raw_supported = citation_counts(raw, shown, q.question, min_support)
     return report.Scores(
         em=exact_match(text, q.answers) if graded and text else (0.0 if graded else None),
         f1=token_f1(text, q.answers) if graded and text else (0.0 if graded else None),
         citation_correct=citation_correct(q, answer),
-        claims=claims, citations=citations, supported=supported,
-        raw_claims=raw_claims, raw_citations=raw_citations, raw_supported=raw_supported,
+        claims=claims,
+        citations=citations,
+        supported=supported,
+        raw_claims=raw_claims,
+        raw_citations=raw_citations,
+        raw_supported=raw_supported,
         markers_ok=None if answer.abstained else markers_ok(answer.text, set(final)),
         raw_markers_ok=markers_ok(raw, set(shown)) if raw else None,
     )
@@ -193,11 +198,17 @@ def evaluate_question(
             answer = engine.ask(q.question, k, hits=hits)
         t = answer.timings
         record = report.AnswerRecord(
-            answer_with, answer.model, answer.text, answer.raw, answer.abstained,
+            answer_with,
+            answer.model,
+            answer.text,
+            answer.raw,
+            answer.abstained,
             tuple(report.CitationRecord(c.marker, c.paragraph.id, c.support, c.sentence) for c in answer.citations),
-            _ids(answer.hits), answer.unsupported,
+            _ids(answer.hits),
+            answer.unsupported,
             report.Latency(*(round(x, 4) for x in (t.retrieve + extra, t.prompt, t.generate, t.total + extra))),
-            answer.prompt_tokens, answer.generated_tokens,
+            answer.prompt_tokens,
+            answer.generated_tokens,
         )
         scores = score(q, answer, engine.settings.min_support)
     return report.Result(
@@ -218,11 +229,16 @@ def check_run_dir(out: Path, fingerprint: dict, overwrite: bool) -> None:
             old = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
             old = {}
-        diff = [f"{key}: {old.get(key)!r} -> {fingerprint.get(key)!r}"
-                for key in sorted(set(old) | set(fingerprint)) if old.get(key) != fingerprint.get(key)]
+        diff = [
+            f"{key}: {old.get(key)!r} -> {fingerprint.get(key)!r}"
+            for key in sorted(set(old) | set(fingerprint))
+            if old.get(key) != fingerprint.get(key)
+        ]
         if diff:
-            raise EvalError(f"{out} holds a run with other settings ({'; '.join(diff[:3])}); "
-                            "use another --out, or --overwrite to start it afresh")
+            raise EvalError(
+                f"{out} holds a run with other settings ({'; '.join(diff[:3])}); "
+                "use another --out, or --overwrite to start it afresh"
+            )
     elif overwrite:
         for name in ("results.jsonl", "summary.json", "report.md", "recall_at_k.png", "latency.png"):
             (out / name).unlink(missing_ok=True)
@@ -230,8 +246,16 @@ def check_run_dir(out: Path, fingerprint: dict, overwrite: bool) -> None:
 
 
 def run(
-    engine: Engine, questions: Sequence[Question], out: Path, retrievers: Sequence[str], answer_with: str | None,
-    fingerprint: dict, *, info: dict | None = None, k: int | None = None, overwrite: bool = False,
+    engine: Engine,
+    questions: Sequence[Question],
+    out: Path,
+    retrievers: Sequence[str],
+    answer_with: str | None,
+    fingerprint: dict,
+    *,
+    info: dict | None = None,
+    k: int | None = None,
+    overwrite: bool = False,
     desc: str = "eval",
 ) -> report.Summary:
     """Evaluate ``questions`` into ``out``, skipping ids already in ``results.jsonl``.
@@ -256,8 +280,11 @@ def run(
     except BaseException:
         bar.close()
         finished = [r for r in report.read_results(path) if r.id in order]
-        print(f"rag eval: stopped after {len(finished)}/{len(questions)} questions; rerun the same command "
-              f"to resume ({path})", file=sys.stderr)
+        print(
+            f"rag eval: stopped after {len(finished)}/{len(questions)} questions; rerun the same command "
+            f"to resume ({path})",
+            file=sys.stderr,
+        )
         try:
             report.write_report(out, finished, meta, partial=True)
         except Exception as err:  # the original error matters more
@@ -298,7 +325,9 @@ class Plan:
 
 
 def evaluate(
-    plan: Plan, settings: Settings | None = None, embedder: Embedder | None = None,
+    plan: Plan,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
     make_llm: Callable[[str], LLM] | None = None,
 ) -> list[tuple[str, report.Summary]]:
     """Run ``plan``; one (variant name, summary) per run folder ("" for a single run)."""
@@ -316,10 +345,17 @@ def evaluate(
     indexer = embedder or MiniLMEmbedder()  # loads (and imports torch) only if something must be embedded
     asker = embedder or NumpyMiniLM()  # questions get the same vectors the way ask() does, without torch
     questions, idx, corpus, info = load(
-        plan.questions_file, indexer, settings, corpus_files=plan.corpus, cache_dir=plan.cache_dir,
-        limit=plan.limit or (COMPARE_MODELS_LIMIT if plan.compare_models else None), seed=plan.sample_seed,
-        unanswerable_from=plan.unanswerable_from, unanswerable=plan.unanswerable,
-        pool_questions=plan.pool_questions, holdout=plan.holdout,
+        plan.questions_file,
+        indexer,
+        settings,
+        corpus_files=plan.corpus,
+        cache_dir=plan.cache_dir,
+        limit=plan.limit or (COMPARE_MODELS_LIMIT if plan.compare_models else None),
+        seed=plan.sample_seed,
+        unanswerable_from=plan.unanswerable_from,
+        unanswerable=plan.unanswerable,
+        pool_questions=plan.pool_questions,
+        holdout=plan.holdout,
     )
     retrievers = retriever_names(plan.retriever, plan.compare, settings)
     answer_with = None if plan.retrieval_only else (settings.retriever if plan.compare else retrievers[0])
@@ -331,16 +367,37 @@ def evaluate(
     summaries = []
     for name, s, rs, aw in variants:
         fingerprint = {
-            "questions_file": str(plan.questions_file), **corpus, "sample_seed": plan.sample_seed, "retrievers": rs,
+            "questions_file": str(plan.questions_file),
+            **corpus,
+            "sample_seed": plan.sample_seed,
+            "retrievers": rs,
             "answers_from": aw or "none (retrieval only)",
             "embedder": indexer.name,
-            **{f.name: str(getattr(s, f.name)) if isinstance(getattr(s, f.name), Path) else getattr(s, f.name)
-               for f in fields(s) if f.name not in ("seeds_dir", "index_dir", "model_dir", "threads")},
+            **{
+                f.name: str(getattr(s, f.name)) if isinstance(getattr(s, f.name), Path) else getattr(s, f.name)
+                for f in fields(s)
+                if f.name not in ("seeds_dir", "index_dir", "model_dir", "threads")
+            },
         }
         # An engine per run, dropped after it: two models never share the memory. All share one index.
         engine = Engine(s, indexer, make_llm(s.model) if make_llm else None, prebuilt=idx, query_embedder=asker)
-        summaries.append((name, run(engine, questions, plan.out / name, rs, aw, fingerprint, info=info, k=s.k,
-                                    overwrite=plan.overwrite, desc=name or "eval")))
+        summaries.append(
+            (
+                name,
+                run(
+                    engine,
+                    questions,
+                    plan.out / name,
+                    rs,
+                    aw,
+                    fingerprint,
+                    info=info,
+                    k=s.k,
+                    overwrite=plan.overwrite,
+                    desc=name or "eval",
+                ),
+            )
+        )
         del engine
         gc.collect()
     if len(variants) > 1:
@@ -362,9 +419,13 @@ def add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sample-seed", type=int, default=0, help="seed of the --limit sample (default 0)")
     p.add_argument("--k", type=int, help="paragraphs handed to the model (metrics always use the top 10)")
     p.add_argument("--model", help="packaged model name or .gguf path")
-    p.add_argument("--retriever", choices=RETRIEVER_CHOICES, default="default",
-                   help="retriever to measure and answer with (default: the configured one, $RAG_RETRIEVER; "
-                        "gold: the gold paragraph alone)")
+    p.add_argument(
+        "--retriever",
+        choices=RETRIEVER_CHOICES,
+        default="default",
+        help="retriever to measure and answer with (default: the configured one, $RAG_RETRIEVER; "
+        "gold: the gold paragraph alone)",
+    )
     p.add_argument("--compare", action="store_true", help="dense, bm25 and the default retriever side by side")
     p.add_argument("--compare-answers", action="store_true", help="with --compare: answers for every retriever too")
     p.add_argument("--compare-models", help=f"NAME,NAME: models side by side (default --limit {COMPARE_MODELS_LIMIT})")
@@ -372,8 +433,12 @@ def add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unanswerable-from", type=Path, help="add questions from this file, not in the corpus")
     p.add_argument("--unanswerable", type=int, help="how many (default: a quarter of the answerable ones)")
     p.add_argument("--pool-questions", action="store_true", help="ask the questions of every --corpus file too")
-    p.add_argument("--holdout", type=int, default=0,
-                   help="drop this many articles from the corpus; their questions become unanswerable")
+    p.add_argument(
+        "--holdout",
+        type=int,
+        default=0,
+        help="drop this many articles from the corpus; their questions become unanswerable",
+    )
     p.add_argument("--overwrite", action="store_true", help="discard an existing run in --out")
     p.add_argument("--cache-dir", type=Path, default=Plan.cache_dir, help="where corpus indexes are cached")
     p.set_defaults(func=cmd_eval)
@@ -385,18 +450,36 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if value is not None and value < (0 if flag in ("unanswerable", "holdout") else 1):
             raise EvalError(f"--{flag} must be {'positive' if flag in ('limit', 'k') else '>= 0'}, not {value}")
     plan = Plan(
-        args.questions, args.out, tuple(args.corpus), args.seeds, args.index, args.limit, args.sample_seed, args.k,
-        args.model, args.retriever, args.compare, args.compare_answers,
-        tuple(m.strip() for m in (args.compare_models or "").split(",") if m.strip()), args.retrieval_only,
-        args.unanswerable_from, args.unanswerable, args.pool_questions, args.holdout, args.overwrite, args.cache_dir,
+        args.questions,
+        args.out,
+        tuple(args.corpus),
+        args.seeds,
+        args.index,
+        args.limit,
+        args.sample_seed,
+        args.k,
+        args.model,
+        args.retriever,
+        args.compare,
+        args.compare_answers,
+        tuple(m.strip() for m in (args.compare_models or "").split(",") if m.strip()),
+        args.retrieval_only,
+        args.unanswerable_from,
+        args.unanswerable,
+        args.pool_questions,
+        args.holdout,
+        args.overwrite,
+        args.cache_dir,
     )
     for name, s in evaluate(plan):
         parts = [f"{r.retriever} R@1/5/10 {r.recall[0]:.2f}/{r.recall[4]:.2f}/{r.recall[9]:.2f}" for r in s.retrieval]
         total = next(x for x in s.latency if x.name == "total")
         if s.answered.n:
-            parts.append(f"answered {s.answered.value:.2f} F1 {s.f1.value or 0:.2f} "
-                         f"cit.acc {s.citation_accuracy.value or 0:.2f} p50 {total.p50:.1f}s")
-        print(f"{name or 'eval'}: {s.questions} questions | " + " | ".join(parts)
-              + f" -> {plan.out / name / 'report.md'}")
+            parts.append(
+                f"answered {s.answered.value:.2f} F1 {s.f1.value or 0:.2f} "
+                f"cit.acc {s.citation_accuracy.value or 0:.2f} p50 {total.p50:.1f}s"
+            )
+        print(
+            f"{name or 'eval'}: {s.questions} questions | " + " | ".join(parts) + f" -> {plan.out / name / 'report.md'}"
+        )
     return 0
-

@@ -86,7 +86,7 @@ def entities(text: str) -> list[str]:
 
 
 def _split_possessives(words: list[str]) -> list[list[str]]:
-    """"Iran's Speaker Qalibaf" is two names: a possessive ends one."""
+    """ "Iran's Speaker Qalibaf" is two names: a possessive ends one."""
     groups: list[list[str]] = [[]]
     for word in words:
         bare = re.sub(r"[’']s$", "", word)

@@ -66,7 +66,12 @@ IVF_PROBES = 16
 IVF_TRAIN_PER_LIST = 64
 HNSW_EF = 128  # only for indexes built before IVF replaced HNSW
 FILES = (
-    "paragraphs.jsonl", "vectors.npy", "owners.npy", "faiss.index", "sentence_vectors.npy", "sentence_offsets.npy",
+    "paragraphs.jsonl",
+    "vectors.npy",
+    "owners.npy",
+    "faiss.index",
+    "sentence_vectors.npy",
+    "sentence_offsets.npy",
 )
 STAMP = "stat.json"
 # IVF lists are memory-mapped by IO_FLAG_MMAP, flat codes (IndexFlat) by IO_FLAG_MMAP_IFC; the two don't combine.
@@ -198,9 +203,12 @@ def _ivf(vectors: np.ndarray, previous: faiss.Index | None, old_rows: np.ndarray
     dim, n = vectors.shape[1], len(vectors)
     nlist = max(1, min(round(4 * np.sqrt(n)), n // 39))  # FAISS wants >= 39 training rows per list
     reuse = (
-        isinstance(previous, faiss.IndexIVFFlat) and previous.d == dim and old_rows is not None
+        isinstance(previous, faiss.IndexIVFFlat)
+        and previous.d == dim
+        and old_rows is not None
         # Centroids stay good while the corpus is mostly the one they were trained on, at a similar size.
-        and nlist / 2 <= previous.nlist <= nlist * 2 and np.count_nonzero(old_rows >= 0) >= n / 2
+        and nlist / 2 <= previous.nlist <= nlist * 2
+        and np.count_nonzero(old_rows >= 0) >= n / 2
     )
     if reuse:
         assert isinstance(previous, faiss.IndexIVFFlat) and old_rows is not None
@@ -268,8 +276,11 @@ def _old_block(previous: Index, entry: ArticleEntry) -> _Block:
     sentence_owners = np.repeat(np.arange(entry.paragraphs), np.diff(offsets))
     return _Block(
         previous.paragraphs[entry.first_paragraph : entry.first_paragraph + entry.paragraphs],
-        previous.vectors[rows], previous.owners[rows] - entry.first_paragraph,
-        previous.sentence_vectors[sents], sentence_owners, np.arange(rows.start, rows.stop),
+        previous.vectors[rows],
+        previous.owners[rows] - entry.first_paragraph,
+        previous.sentence_vectors[sents],
+        sentence_owners,
+        np.arange(rows.start, rows.stop),
     )
 
 
@@ -299,11 +310,16 @@ def build(
             continue
         piece_texts, piece_owner, sentence_texts, sentence_owner = units[article.id]
         n_pieces, n_sentences = len(piece_texts), len(sentence_texts)
-        blocks.append(_Block(
-            article.paragraphs, new_vectors[at : at + n_pieces], np.asarray(piece_owner, np.int64),
-            new_vectors[at + n_pieces : at + n_pieces + n_sentences], np.asarray(sentence_owner, np.int64),
-            np.full(n_pieces, -1),
-        ))
+        blocks.append(
+            _Block(
+                article.paragraphs,
+                new_vectors[at : at + n_pieces],
+                np.asarray(piece_owner, np.int64),
+                new_vectors[at + n_pieces : at + n_pieces + n_sentences],
+                np.asarray(sentence_owner, np.int64),
+                np.full(n_pieces, -1),
+            )
+        )
         at += n_pieces + n_sentences
     return _assemble(articles, blocks, embedder.name, previous.faiss if previous else None), [a.id for a in todo]
 
@@ -317,10 +333,22 @@ def _assemble(
     row = paragraph = sentence = 0
     for article, block in zip(articles, blocks, strict=True):
         n = len(block.paragraphs)
-        entries.append(ArticleEntry(
-            article.id, article.title, article.subtitle, article.byline, article.source, article.sha256,
-            row, len(block.vectors), paragraph, n, sentence, len(block.sentence_vectors),
-        ))
+        entries.append(
+            ArticleEntry(
+                article.id,
+                article.title,
+                article.subtitle,
+                article.byline,
+                article.source,
+                article.sha256,
+                row,
+                len(block.vectors),
+                paragraph,
+                n,
+                sentence,
+                len(block.sentence_vectors),
+            )
+        )
         owners.append(block.owners + paragraph)
         counts.append(np.bincount(block.sentence_owners, minlength=n))
         row += len(block.vectors)
@@ -336,9 +364,14 @@ def _assemble(
     old_rows = np.concatenate([b.old_rows for b in blocks]) if blocks else np.zeros(0, np.int64)
     offsets = np.concatenate([[0], np.cumsum(np.concatenate(counts))]) if counts else np.zeros(1)
     return Index(
-        embedder_name, tuple(p for b in blocks for p in b.paragraphs), vectors,
-        np.concatenate(owners).astype(np.int32) if owners else np.zeros(0, np.int32), tuple(entries),
-        make_faiss(vectors, previous, old_rows), stack([b.sentence_vectors for b in blocks]), offsets.astype(np.int64),
+        embedder_name,
+        tuple(p for b in blocks for p in b.paragraphs),
+        vectors,
+        np.concatenate(owners).astype(np.int32) if owners else np.zeros(0, np.int32),
+        tuple(entries),
+        make_faiss(vectors, previous, old_rows),
+        stack([b.sentence_vectors for b in blocks]),
+        offsets.astype(np.int64),
     )
 
 
@@ -570,9 +603,11 @@ def refresh(
             previous = load(folder, embedder.name) if manifest else None
         except BadIndexError:
             previous = None
-    if previous is not None and previous.corpus_sha256 == corpus_hash(a.sha256 for a in articles) and [
-        a.id for a in previous.articles
-    ] == [a.id for a in articles]:
+    if (
+        previous is not None
+        and previous.corpus_sha256 == corpus_hash(a.sha256 for a in articles)
+        and [a.id for a in previous.articles] == [a.id for a in articles]
+    ):
         return previous, [], []
     index, embedded = build(articles, embedder, previous, progress)
     removed = sorted({a.id for a in previous.articles} - {a.id for a in articles}) if previous else []

@@ -57,8 +57,13 @@ class LlamaCppLLM:
             from llama_cpp import Llama
 
             self._llama = Llama(
-                model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
-                n_threads_batch=self.threads, n_batch=512, verbose=False, seed=0,
+                model_path=str(self.path),
+                n_ctx=self.n_ctx,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                n_batch=512,
+                verbose=False,
+                seed=0,
             )
         return self._llama
 
@@ -84,10 +89,16 @@ class LlamaCppLLM:
             try:
                 with np.load(path, allow_pickle=False) as saved:
                     state = bytes(saved["state"])
-                    llama.load_state(LlamaState(
-                        saved["input_ids"], np.zeros((1, llama.n_vocab()), np.single), int(saved["n_tokens"]),
-                        state, len(state), int(saved["seed"]),
-                    ))
+                    llama.load_state(
+                        LlamaState(
+                            saved["input_ids"],
+                            np.zeros((1, llama.n_vocab()), np.single),
+                            int(saved["n_tokens"]),
+                            state,
+                            len(state),
+                            int(saved["seed"]),
+                        )
+                    )
                 return
             except (OSError, ValueError, KeyError, RuntimeError):
                 path.unlink(missing_ok=True)
@@ -97,7 +108,10 @@ class LlamaCppLLM:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
         np.savez(
-            tmp, input_ids=state.input_ids, n_tokens=state.n_tokens, seed=state.seed,
+            tmp,
+            input_ids=state.input_ids,
+            n_tokens=state.n_tokens,
+            seed=state.seed,
             state=np.frombuffer(state.llama_state, np.uint8),
         )
         os.replace(tmp, path)
@@ -119,7 +133,11 @@ class LlamaCppLLM:
         pieces: list[str] = []
         finish = None
         for chunk in llama.create_completion(
-            tokens, max_tokens=max_tokens, temperature=0.0, stop=list(stop) or None, stream=True,
+            tokens,
+            max_tokens=max_tokens,
+            temperature=0.0,
+            stop=list(stop) or None,
+            stream=True,
             grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
         ):
             if first is None:
@@ -133,8 +151,13 @@ class LlamaCppLLM:
         first = first or end
         text = "".join(pieces)
         self.last = Completion(
-            text, len(tokens), len(llama.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0,
-            first - started, end - first, finish == "length", reused,
+            text,
+            len(tokens),
+            len(llama.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0,
+            first - started,
+            end - first,
+            finish == "length",
+            reused,
         )
 
     def complete(

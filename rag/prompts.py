@@ -123,8 +123,4 @@ def answer_grammar(n_passages: int) -> str:
     <BLANKLINE>
     """
     numbers = " | ".join(f'"{i}"' for i in range(1, max(1, n_passages) + 1))
-    return (
-        "root ::= text (cite text?)*\n"
-        "text ::= [^\\[\\]\\n<]+\n"
-        f'cite ::= "[" ({numbers}) "]"\n'
-    )
+    return f'root ::= text (cite text?)*\ntext ::= [^\\[\\]\\n<]+\ncite ::= "[" ({numbers}) "]"\n'

@@ -126,8 +126,13 @@ def read_squad(path: Path, taken: frozenset[str] = frozenset()) -> tuple[list[Ar
                 answers = tuple(dict.fromkeys(str(a.get("text", "")) for a in qa.get("answers") or [] if a.get("text")))
                 questions.append(
                     Question(
-                        str(qa["id"]), " ".join(str(qa["question"]).split()), () if impossible else answers,
-                        None if impossible else pid, None if impossible else article_id, not impossible, qwhere,
+                        str(qa["id"]),
+                        " ".join(str(qa["question"]).split()),
+                        () if impossible else answers,
+                        None if impossible else pid,
+                        None if impossible else article_id,
+                        not impossible,
+                        qwhere,
                     )
                 )
         digest = hashlib.sha256("\n\n".join([title, *(p.text for p in paragraphs)]).encode("utf-8")).hexdigest()
@@ -292,9 +297,18 @@ def check_gold(questions: list[Question], paragraph_ids: set[str], article_ids: 
 
 
 def load(
-    questions_file: Path, embedder: Embedder, settings: Settings, *, corpus_files: tuple[Path, ...] = (),
-    cache_dir: Path, limit: int | None = None, seed: int = 0, unanswerable_from: Path | None = None,
-    unanswerable: int | None = None, pool_questions: bool = False, holdout: int = 0,
+    questions_file: Path,
+    embedder: Embedder,
+    settings: Settings,
+    *,
+    corpus_files: tuple[Path, ...] = (),
+    cache_dir: Path,
+    limit: int | None = None,
+    seed: int = 0,
+    unanswerable_from: Path | None = None,
+    unanswerable: int | None = None,
+    pool_questions: bool = False,
+    holdout: int = 0,
 ) -> tuple[list[Question], index.Index, dict, dict]:
     """Read the questions and index their corpus.
 
@@ -351,6 +365,9 @@ def load(
             corpus["unanswerable_sha256"] = index.sha256_file(unanswerable_from)
     if pool_questions or holdout:
         corpus.update(pool_questions=pool_questions, holdout=holdout)
-    corpus.update(questions_sha256=index.sha256_file(questions_file), corpus_sha256=idx.corpus_sha256,
-                  paragraphs=len(idx.paragraphs))
+    corpus.update(
+        questions_sha256=index.sha256_file(questions_file),
+        corpus_sha256=idx.corpus_sha256,
+        paragraphs=len(idx.paragraphs),
+    )
     return questions, idx, corpus, {"index": str(folder), "unanswerable_from": str(unanswerable_from or "")}

@@ -104,14 +104,28 @@ def result_from_json(d: dict) -> Result:
     answer = None
     if a is not None:
         answer = AnswerRecord(
-            a["retriever"], a["model"], a["text"], a["raw"], a["abstained"],
-            tuple(CitationRecord(**c) for c in a["citations"]), tuple((h[0], h[1]) for h in a["hits"]),
-            tuple(a["unsupported"]), Latency(**a["seconds"]), a["prompt_tokens"], a["generated_tokens"],
+            a["retriever"],
+            a["model"],
+            a["text"],
+            a["raw"],
+            a["abstained"],
+            tuple(CitationRecord(**c) for c in a["citations"]),
+            tuple((h[0], h[1]) for h in a["hits"]),
+            tuple(a["unsupported"]),
+            Latency(**a["seconds"]),
+            a["prompt_tokens"],
+            a["generated_tokens"],
         )
     return Result(
-        d["id"], d["question"], d["answerable"], tuple(d["answers"]), d["gold_paragraph"], d["gold_article"],
+        d["id"],
+        d["question"],
+        d["answerable"],
+        tuple(d["answers"]),
+        d["gold_paragraph"],
+        d["gold_article"],
         tuple(Ranking(r["retriever"], r["rank"], tuple((h[0], h[1]) for h in r["hits"])) for r in d["retrieval"]),
-        answer, None if d.get("scores") is None else Scores(**d["scores"]),
+        answer,
+        None if d.get("scores") is None else Scores(**d["scores"]),
     )
 
 
@@ -321,8 +335,10 @@ def _summary_table(s: Summary) -> list[str]:
 def _retrieval_table(s: Summary) -> list[str]:
     out = ["| retriever | questions | R@1 | R@5 | R@10 | MRR |", "|---|---|---|---|---|---|"]
     for r in s.retrieval:
-        out.append(f"| {r.retriever} | {r.questions} | {_f(r.recall[0])} | {_f(r.recall[4])} | {_f(r.recall[9])} "
-                   f"| {_f(r.mrr)} |")
+        out.append(
+            f"| {r.retriever} | {r.questions} | {_f(r.recall[0])} | {_f(r.recall[4])} | {_f(r.recall[9])} "
+            f"| {_f(r.mrr)} |"
+        )
     return out
 
 
@@ -373,8 +389,10 @@ def _plots(out: Path, s: Summary, totals: list[float]) -> list[str]:
         plt.close(fig)
         lines += ["![recall@k](recall_at_k.png)", ""]
     elif s.retrieval:
-        lines += ["| retriever | " + " | ".join(f"R@{k}" for k in range(1, METRIC_K + 1)) + " |",
-                  "|---" * (METRIC_K + 1) + "|"]
+        lines += [
+            "| retriever | " + " | ".join(f"R@{k}" for k in range(1, METRIC_K + 1)) + " |",
+            "|---" * (METRIC_K + 1) + "|",
+        ]
         lines += [f"| {r.retriever} | " + " | ".join(_f(x, 2) for x in r.recall) + " |" for r in s.retrieval]
         lines.append("")
     if totals and plt is not None:
@@ -415,8 +433,10 @@ def write_comparison(out: Path, variants: Sequence[tuple[str, Summary]], meta: d
     """One table across variant runs (models or retrievers), each kept in its own sub-folder."""
     doc = {"settings": meta, "variants": {name: asdict(s) for name, s in variants}}
     (out / "summary.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    head = ("| variant | questions | R@1 | R@5 | R@10 | answered | F1 | EM | cit. acc. | cit. recall "
-            "| abstain (unans.) | false abst. | p50 s | p95 s | tok/s |")
+    head = (
+        "| variant | questions | R@1 | R@5 | R@10 | answered | F1 | EM | cit. acc. | cit. recall "
+        "| abstain (unans.) | false abst. | p50 s | p95 s | tok/s |"
+    )
     lines = [f"# rag eval comparison: {meta.get('questions_file', '')}", "", head, "|---" * 15 + "|"]
     for name, s in variants:
         r = s.retrieval[0] if s.retrieval else None

@@ -37,7 +37,7 @@ def is_abbreviation(text: str, end: int) -> bool:
     (True, False)
     """
     start = end
-    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "\"“‘(":
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in '"“‘(':
         start -= 1
     word = text[start:end]
     return bool(_INITIALS.match(word)) or word.lower() in _ABBREVIATIONS

@@ -154,7 +154,9 @@ def add_uploaded(hub: EngineHub, file_path: str | None) -> tuple[str, object, ob
         data = Path(file_path).read_bytes()
         suffix = Path(name).suffix.lower()
         saved = save_article(
-            hub.settings.seeds_dir, upload_text(name, data), name=name,
+            hub.settings.seeds_dir,
+            upload_text(name, data),
+            name=name,
             suffix=suffix if suffix in TEXT_SUFFIXES else ".txt",
         )
         note = _index_saved(hub, saved.path, saved.existed)
@@ -201,13 +203,19 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 transcript = gr.HTML(
-                    ui_render.render_transcript([]), elem_id="transcript",
-                    js_on_load=ui_render.CLICK_JS, css_template=ui_render.CSS,
+                    ui_render.render_transcript([]),
+                    elem_id="transcript",
+                    js_on_load=ui_render.CLICK_JS,
+                    css_template=ui_render.CSS,
                 )
                 with gr.Row():
                     question = gr.Textbox(
-                        placeholder="Ask about the articles, then press Enter", show_label=False,
-                        elem_id="question", scale=6, autofocus=True, max_length=1000,
+                        placeholder="Ask about the articles, then press Enter",
+                        show_label=False,
+                        elem_id="question",
+                        scale=6,
+                        autofocus=True,
+                        max_length=1000,
                     )
                     ask_button = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
                 new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation")
@@ -229,20 +237,28 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
                     with gr.Tab("Upload a file"):
                         upload = gr.File(
                             label=f"{', '.join(UPLOAD_SUFFIXES)} (HTML is reduced to its text)",
-                            file_types=list(UPLOAD_SUFFIXES), type="filepath", elem_id="upload",
+                            file_types=list(UPLOAD_SUFFIXES),
+                            type="filepath",
+                            elem_id="upload",
                         )
                 with gr.Column():
                     remove_choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice")
                     remove_button = gr.Button("Remove article", variant="stop", size="sm", elem_id="remove-article")
         with gr.Accordion("Settings", open=False, elem_id="settings"):
             model = gr.Dropdown(
-                label="Model", choices=installed_models(settings.model), value=settings.model, elem_id="model",
+                label="Model",
+                choices=installed_models(settings.model),
+                value=settings.model,
+                elem_id="model",
                 info="Another model loads on its first question (seconds to a minute).",
             )
             k = gr.Slider(1, 10, value=settings.k, step=1, label="Paragraphs given to the model (k)", elem_id="k")
             retriever = gr.Dropdown(
-                label="Retriever", choices=_retriever_choices(default_retriever) if HAS_RETRIEVER else [],
-                value=default_retriever or None, visible=HAS_RETRIEVER, elem_id="retriever",
+                label="Retriever",
+                choices=_retriever_choices(default_retriever) if HAS_RETRIEVER else [],
+                value=default_retriever or None,
+                visible=HAS_RETRIEVER,
+                elem_id="retriever",
             )
 
         ask_inputs = [question, turns, model, k, retriever]
@@ -253,24 +269,41 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
 
         for trigger in (question.submit, ask_button.click):
             trigger(
-                on_ask, ask_inputs, ask_outputs, concurrency_id=ENGINE_GROUP, show_progress="hidden",
-                trigger_mode="once", api_name="ask" if trigger == question.submit else False,
+                on_ask,
+                ask_inputs,
+                ask_outputs,
+                concurrency_id=ENGINE_GROUP,
+                show_progress="hidden",
+                trigger_mode="once",
+                api_name="ask" if trigger == question.submit else False,
             )
         new_button.click(
             lambda: ([], ui_render.render_transcript([]), ui_render.render_sources([])),
-            None, [turns, transcript, sources], queue=False, api_name=False,
+            None,
+            [turns, transcript, sources],
+            queue=False,
+            api_name=False,
         )
         add_button.click(
-            lambda ti, te: add_pasted(hub, ti, te), [title_box, text_box],
-            [article_list, remove_choice, title_box, text_box], concurrency_id=ENGINE_GROUP, api_name=False,
+            lambda ti, te: add_pasted(hub, ti, te),
+            [title_box, text_box],
+            [article_list, remove_choice, title_box, text_box],
+            concurrency_id=ENGINE_GROUP,
+            api_name=False,
         )
         upload.upload(
-            lambda f: add_uploaded(hub, f), [upload], [article_list, remove_choice, upload],
-            concurrency_id=ENGINE_GROUP, api_name=False,
+            lambda f: add_uploaded(hub, f),
+            [upload],
+            [article_list, remove_choice, upload],
+            concurrency_id=ENGINE_GROUP,
+            api_name=False,
         )
         remove_button.click(
-            lambda a: remove_selected(hub, a), [remove_choice], [article_list, remove_choice],
-            concurrency_id=ENGINE_GROUP, api_name=False,
+            lambda a: remove_selected(hub, a),
+            [remove_choice],
+            [article_list, remove_choice],
+            concurrency_id=ENGINE_GROUP,
+            api_name=False,
         )
         # The article list is a snapshot: showing it never waits behind a generation.
         app.load(
@@ -284,8 +317,13 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
 def launch(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **kwargs: object) -> None:
     """Serve ``app``; blocks unless ``prevent_thread_lock=True`` is passed."""
     app.launch(
-        server_name=host, server_port=port, share=False, max_file_size=MAX_BYTES,
-        footer_links=[], show_error=False, **kwargs,
+        server_name=host,
+        server_port=port,
+        share=False,
+        max_file_size=MAX_BYTES,
+        footer_links=[],
+        show_error=False,
+        **kwargs,
     )
 
 
@@ -302,7 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     env = os.environ
     parser = argparse.ArgumentParser(prog="app.py", description="Web chat over the news articles.")
     parser.add_argument(
-        "--host", default=env.get("RAG_HOST") or DEFAULT_HOST,
+        "--host",
+        default=env.get("RAG_HOST") or DEFAULT_HOST,
         help="address to listen on (default: $RAG_HOST or 127.0.0.1, this machine only; 0.0.0.0 = every interface)",
     )
     parser.add_argument(
@@ -326,8 +365,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"app.py: error: {err}", file=sys.stderr)
         return 2
     if not _is_loopback(args.host):
-        print(f"app.py: listening on {args.host}: anyone who can reach it can ask and add or remove articles",
-              file=sys.stderr)
+        print(
+            f"app.py: listening on {args.host}: anyone who can reach it can ask and add or remove articles",
+            file=sys.stderr,
+        )
     hub = EngineHub(settings=settings)
     app = build_app(hub)
     if not args.no_warm_up:

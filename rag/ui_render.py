@@ -113,9 +113,8 @@ def _sources_of(turn: Turn) -> str:
     if answer.abstained:
         if not answer.hits:
             return '<p class="muted">No paragraph came close to the question.</p>'
-        return (
-            '<p class="muted">No citation: the closest paragraphs, which do not answer it:</p>'
-            + _hit_list(answer.hits)
+        return '<p class="muted">No citation: the closest paragraphs, which do not answer it:</p>' + _hit_list(
+            answer.hits
         )
     by_marker: dict[int, list[Citation]] = defaultdict(list)
     for c in answer.citations:
@@ -125,7 +124,7 @@ def _sources_of(turn: Turn) -> str:
         cites = by_marker[marker]
         p = cites[0].paragraph
         support = max(c.support for c in cites)
-        claims = "".join(f"<li>“{esc(c.sentence)}” <span class=\"score\">{c.support:.2f}</span></li>" for c in cites)
+        claims = "".join(f'<li>“{esc(c.sentence)}” <span class="score">{c.support:.2f}</span></li>' for c in cites)
         cards.append(
             f'<div class="src" id="{cite_id(turn.number, marker)}">'
             f'<div class="src-head"><span class="marker">[{marker}]</span> '
