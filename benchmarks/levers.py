@@ -29,7 +29,7 @@ from rag import cite, index, retrieve
 from rag.evaluate import citation_correct, exact_match, token_f1
 from rag.prompts import NOT_FOUND
 from rag.questions import Question
-from rag.records import Answer, Citation, Hit
+from rag.records import Answer, Citation, Hit, Paragraph
 from rag.report import Result, read_results
 
 
@@ -59,10 +59,22 @@ def unverified(raw: str, hits: tuple[Hit, ...]) -> tuple[str, tuple[Citation, ..
     return raw, citations
 
 
-def answer_of(r: Result, hits: tuple[Hit, ...], v: Variant, gate: Callable[[Result, tuple[Hit, ...]], bool]) -> Answer:
+def found(r: Result, paragraphs: dict[str, Paragraph], meta: dict) -> tuple[Hit, ...]:
+    """The k hits the answering retriever found: the pipeline gates on these, then may show fewer (``margin``)."""
+    ranking = [x for x in r.retrieval if x.retriever == meta.get("answers_from")]
+    return tuple(Hit(paragraphs[pid], score) for pid, score in ranking[0].hits[: int(meta["k"])]) if ranking else ()
+
+
+def answer_of(
+    r: Result,
+    hits: tuple[Hit, ...],
+    gated: tuple[Hit, ...],
+    v: Variant,
+    gate: Callable[[Result, tuple[Hit, ...]], bool],
+) -> Answer:
     assert r.answer is not None
     raw = r.answer.raw.strip()
-    if not gate(r, hits) or not raw or raw.upper().startswith(NOT_FOUND):
+    if not gate(r, gated) or not raw or raw.upper().startswith(NOT_FOUND):
         return Answer(r.question, "", (), hits, True, raw=raw)
     if not v.verifier:  # whatever the model wrote is the answer, cited or not
         text, citations = unverified(raw, hits)
@@ -99,7 +111,7 @@ def main() -> int:
         for r in results:
             assert r.answer is not None
             hits = tuple(Hit(paragraphs[pid], score) for pid, score in r.answer.hits)
-            a = answer_of(r, hits, v, gates[v.gate])
+            a = answer_of(r, hits, found(r, paragraphs, meta) or hits, v, gates[v.gate])
             q = Question(r.id, r.question, r.answers, r.gold_paragraph, r.gold_article, r.answerable)
             if not r.answerable:
                 abstain_u.append(a.abstained)

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -190,9 +190,7 @@ class Engine:
             len(articles), len(self._index.paragraphs), embedded, removed, errors, time.perf_counter() - started
         )
 
-    def stream(
-        self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None
-    ) -> Iterator[str | Answer]:
+    def stream(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Iterator[str | Answer]:
         """Yield raw answer text pieces as they are generated, then the final ``Answer``.
 
         ``hits`` replaces retrieval (to evaluate another retriever end to end).
@@ -201,21 +199,36 @@ class Engine:
         k = k or self.settings.k
         t0 = time.perf_counter()
         query = self.query_embedder.embed([question])[0]
-        hits = tuple((self._retrieve(question, query, k) if hits is None else hits)[:k])
+        found = tuple((self._retrieve(question, query, k) if hits is None else hits)[:k])
         t_retrieve = time.perf_counter() - t0
-        if not hits or retrieve.evidence(question, hits, self.bm25) < self.settings.min_score:
-            yield _abstain(question, hits, Timings(retrieve=t_retrieve), self.settings.model)
+        if not found or retrieve.evidence(question, found, self.bm25) < self.settings.min_score:
+            yield _abstain(question, found, Timings(retrieve=t_retrieve), self.settings.model)
             return
-        passages = generate.select_context(query, hits, self.index, self.settings.context_words, self.settings.context)
+        hits = tuple(retrieve.within(found, self.settings.margin))
+        s = self.settings
+        passages = generate.select_context(query, hits, self.index, s.context_words, s.context)
         passages = [defang(clip(p)) for p in passages]
         kept = fit(passages)
         passages, hits = passages[:kept], hits[:kept]
         t1 = time.perf_counter()
         llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings
-        yield from generate.stream_answer(llm, defang(question), passages, self.settings.max_tokens)
+        yield from hold_not_found(generate.stream_answer(llm, defang(question), passages, s.max_tokens))
         completion: Completion = llm.last
         timings = Timings(t1 - t0, completion.prompt_seconds, completion.generate_seconds)
-        yield finish(question, completion, hits, timings, self.settings)
+        answer = finish(question, completion, hits, timings, s)
+        # The model said NOT FOUND to passages the evidence gate let through: ask once more
+        # with the best paragraph alone and whole (its other sentences may hold the answer).
+        whole = [defang(clip(p)) for p in generate.select_context(query, hits[:1], self.index, MAX_PASSAGE_WORDS)]
+        if s.reask and answer.abstained and said_not_found(completion.text) and whole != passages:
+            yield from hold_not_found(generate.stream_answer(llm, defang(question), whole, s.max_tokens))
+            again: Completion = llm.last
+            timings = replace(
+                timings,
+                prompt=timings.prompt + again.prompt_seconds,
+                generate=timings.generate + again.generate_seconds,
+            )
+            answer = finish(question, again, hits[:1], timings, s)
+        yield answer
 
     def retrieve(self, question: str, k: int, retriever: str | None = None) -> list[Hit]:
         """The ``k`` best paragraphs by ``retriever`` (default: the configured one)."""
@@ -237,6 +250,33 @@ class Engine:
         return answer
 
 
+def said_not_found(text: str) -> bool:
+    """Whether the model's raw answer is the abstention (or nothing at all).
+
+    >>> said_not_found(" NOT FOUND"), said_not_found("Not found."), said_not_found("Paris [1]")
+    (True, True, False)
+    """
+    return not text.strip() or text.strip().upper().startswith(NOT_FOUND)
+
+
+def hold_not_found(pieces: Iterable[str]) -> Iterator[str]:
+    """Stream ``pieces`` except an answer that is only NOT FOUND (the caller may re-ask instead).
+
+    Pieces that could still spell NOT FOUND are held back until the text leaves that path.
+
+    >>> list(hold_not_found(["NOT", " FOUND"])), list(hold_not_found(["No", "rway [1]"]))
+    ([], ['Norway [1]'])
+    """
+    held = ""
+    pieces = iter(pieces)
+    for piece in pieces:
+        held += piece
+        if not NOT_FOUND.startswith(held.strip().upper()[: len(NOT_FOUND)]):
+            yield held
+            yield from pieces
+            return
+
+
 def finish(
     question: str, completion: Completion, hits: tuple[Hit, ...], timings: Timings, settings: Settings
 ) -> Answer:
@@ -244,10 +284,13 @@ def finish(
     raw = undefang(completion.text.strip())
     said = cite.drop_partial_sentence(raw) if completion.truncated else raw
     common = dict(
-        raw=raw, model=settings.model, prompt_tokens=completion.prompt_tokens,
-        generated_tokens=completion.generated_tokens, timings=timings,
+        raw=raw,
+        model=settings.model,
+        prompt_tokens=completion.prompt_tokens,
+        generated_tokens=completion.generated_tokens,
+        timings=timings,
     )
-    if not said or said.upper().startswith(NOT_FOUND):
+    if said_not_found(said):
         return Answer(question, ABSTAIN_TEXT, (), hits, True, **common)
     text, citations, unsupported = cite.verify(said, [h.paragraph for h in hits], question, settings.min_support)
     if not citations:

@@ -36,10 +36,16 @@ class Article:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved paragraph with its retrieval score (higher is better)."""
+    """A retrieved paragraph with its retrieval score (higher is better).
+
+    ``score`` is the dense score every retriever reports (``rag.retrieve``);
+    ``rank_score`` the score the retriever ranked by (fused for ``hybrid``),
+    None for hits not found by a retriever (the gold paragraph in evaluation).
+    """
 
     paragraph: Paragraph
     score: float
+    rank_score: float | None = None
 
 
 @dataclass(frozen=True)

@@ -108,12 +108,12 @@ class Bm25:
 
 def fuse(
     dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], n: int, weight: float = FUSION_WEIGHT
-) -> list[int]:
-    """Positions by ``weight * cosine + (1 - weight) * bm25 / best_bm25``.
+) -> list[tuple[int, float]]:
+    """(position, fused score) by ``weight * cosine + (1 - weight) * bm25 / best_bm25``, best first.
 
     A paragraph missing from the dense list gets that list's lowest cosine.
 
-    >>> fuse([(7, 0.9), (3, 0.8)], [(3, 12.0), (5, 4.0)], 3)  # 3: .6*.8+.4*1; 5: .6*.8+.4/3; 7: .6*.9
+    >>> [p for p, _ in fuse([(7, 0.9), (3, 0.8)], [(3, 12.0), (5, 4.0)], 3)]  # 3: .6*.8+.4*1; 5: .6*.8+.4/3; 7: .6*.9
     [3, 5, 7]
     """
     cos = dict(dense)
@@ -121,7 +121,7 @@ def fuse(
     top = max((s for _, s in lexical), default=0.0) or 1.0
     bm = {p: s / top for p, s in lexical}
     fused = {p: weight * cos.get(p, floor) + (1 - weight) * bm.get(p, 0.0) for p in cos.keys() | bm.keys()}
-    return sorted(fused, key=lambda p: (-fused[p], p))[:n]
+    return [(p, fused[p]) for p in sorted(fused, key=lambda p: (-fused[p], p))[:n]]
 
 
 def rows_of(index: Index, positions: Sequence[int]) -> list[slice]:
@@ -168,18 +168,36 @@ def hits(
     if retriever not in RETRIEVERS:
         raise ValueError(f"unknown retriever {retriever!r}: use one of {', '.join(RETRIEVERS)}")
     dense = dict(dense_ranking(index, query, k if retriever == "dense" else CANDIDATES))
-    if retriever == "dense":
-        positions = list(dense)
-    else:
+    ranked = list(dense.items())
+    if retriever != "dense":
         lexical = (bm25 or Bm25(index)).ranking(question, k if retriever == "bm25" else CANDIDATES)
-        positions = [p for p, _ in lexical]
+        top = max((s for _, s in lexical), default=0.0) or 1.0
+        ranked = [(p, s / top) for p, s in lexical]
         if retriever != "bm25":
-            positions = sorted(dense.keys() | set(positions))
+            ranked = [(p, 0.0) for p in sorted(dense.keys() | {p for p, _ in lexical})]
+    positions = [p for p, _ in ranked]
     missing = [p for p in positions if p not in dense]  # cosines the dense ranking has are reused
     dense.update(zip(missing, cosine(index, query, missing), strict=True))
     sharp = {p: blend(dense[p], s) for p, s in zip(positions, sentence_cosine(index, query, positions), strict=True)}
     if retriever == "fusion":
-        positions = fuse([(p, dense[p]) for p in positions], lexical, k)
+        ranked = fuse([(p, dense[p]) for p in positions], lexical, k)
     elif retriever == "hybrid":
-        positions = fuse(list(sharp.items()), lexical, k, HYBRID_WEIGHT)
-    return [Hit(index.paragraphs[p], sharp[p]) for p in positions]
+        ranked = fuse(list(sharp.items()), lexical, k, HYBRID_WEIGHT)
+    return [Hit(index.paragraphs[p], sharp[p], s) for p, s in ranked]
+
+
+def within(hits: Sequence[Hit], margin: float) -> list[Hit]:
+    """The hits whose ranking score is within ``margin`` of the best one's (hits without one are kept).
+
+    A clear winner is handed to the model alone: a small model given a
+    runner-up it did not need is distracted by it (see ``Settings.margin``).
+
+    >>> from rag.records import Paragraph
+    >>> p = lambda n: Paragraph(f"a:{n}", "a", "A", n, "text")
+    >>> [h.paragraph.number for h in within([Hit(p(1), .7, .80), Hit(p(2), .6, .75), Hit(p(3), .6, .60)], .1)]
+    [1, 2]
+    """
+    best = max((h.rank_score for h in hits if h.rank_score is not None), default=None)
+    if best is None:
+        return list(hits)
+    return [h for h in hits if h.rank_score is None or h.rank_score >= best - margin]

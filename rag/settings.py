@@ -30,6 +30,8 @@ class Settings:
     # Paragraphs handed to the model, and how they are found (see rag.retrieve).
     k: int = 3
     retriever: str = "hybrid"
+    # Hits ranked more than this below the first are not shown (rag.retrieve.within); 1.0 shows all k.
+    margin: float = 1.0
     # Words of passage text in the prompt; prompt length sets CPU latency.
     context_words: int = 160
     # How that budget is spent: "best" sentences of any hit, or the "top" hit's first (rag.generate).
@@ -38,6 +40,8 @@ class Settings:
     min_score: float = 0.42
     # Below this support score a citation is not trusted.
     min_support: float = 0.5
+    # 1: a NOT FOUND past the evidence gate is asked once more with the best paragraph whole; 0: never.
+    reask: int = 0
     max_tokens: int = 48
     n_ctx: int = 2048
     threads: int = max(1, os.cpu_count() or 1)

@@ -83,7 +83,8 @@ def make_engine(tmp_path: Path, seeds: Path) -> Callable[..., Engine]:
     """Build an engine over a temporary copy of the seeds with fake models."""
 
     def make(reply: str | Callable[[str], str] = "NOT FOUND", **settings: object) -> Engine:
-        base = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05)
+        # Every hit shown (margin 1.0): tests of prompts and citations count on k passages.
+        base = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, margin=1.0)
         return Engine(base.with_(**settings), embedder=FakeEmbedder(), llm=FakeLLM(reply))
 
     return make

@@ -213,7 +213,7 @@ def test_many_run_on_hits_drop_passages_not_the_instructions(
 ) -> None:
     for n in range(6):
         (seeds / f"runon{n}.txt").write_text(f"Run-on {n}\n" + " ".join(f"w{i}" for i in range(400)) + f" x{n}\n")
-    engine = make_engine(k=8)
+    engine = make_engine("w1 w2 [1]", k=8)
     answer = engine.ask("w1 w2 w3 w4")
     prompt = engine.llm.prompts[-1]
     assert prompt.startswith(answer_prompt(["x"], "y").split("Passages:")[0])  # system and examples intact

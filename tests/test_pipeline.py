@@ -22,7 +22,7 @@ def test_seed_question_answer_is_cited_and_verified(make_engine: Callable[..., E
 def test_prompt_numbers_passages_and_constrains_markers(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine("NOT FOUND", k=3)
     engine.ask(SEED_Q)
-    prompt, grammar = engine.llm.prompts[-1], engine.llm.grammars[-1]
+    prompt, grammar = engine.llm.prompts[0], engine.llm.grammars[0]
     assert prompt.rstrip().endswith("<|im_start|>assistant")
     assert f"Question: {SEED_Q}" in prompt and "\n[3] " in prompt and "\n[4] " not in prompt.split(SEED_Q)[0][-3000:]
     assert grammar is not None and '"3"' in grammar and '"4"' not in grammar
@@ -31,7 +31,7 @@ def test_prompt_numbers_passages_and_constrains_markers(make_engine: Callable[..
 def test_context_respects_word_budget(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine("NOT FOUND", k=3, context_words=40)
     engine.ask(SEED_Q)
-    shown = engine.llm.prompts[-1].rsplit("Passages:\n", 1)[1].split("\n\nQuestion:")[0]
+    shown = engine.llm.prompts[0].rsplit("Passages:\n", 1)[1].split("\n\nQuestion:")[0]
     # Each passage keeps its best sentence even when that exceeds the budget.
     assert len(shown.split()) <= 40 + 3 * 45
 
@@ -98,3 +98,39 @@ def test_hostile_questions_are_cleaned_or_refused(make_engine: Callable[..., Eng
     assert answer.question == "who met the Iraqi foreign minister?"
     for odd in ["?!?!...", "😀😀", "¿Quién se reunió con el ministro?"]:
         assert isinstance(engine.ask(odd), Answer)
+
+
+def _first_passage_sentence(prompt: str) -> str:
+    """A reply the verifier accepts: the first sentence of passage [1], cited."""
+    passage = prompt.rsplit("\n[1] ", 1)[1].split("\n")[0]
+    return passage.split(". ")[0].rstrip(".") + " [1]."
+
+
+def test_not_found_is_asked_again_with_the_best_paragraph_whole(make_engine: Callable[..., Engine]) -> None:
+    replies = iter(["NOT FOUND", None])
+    engine = make_engine(lambda prompt: next(replies) or _first_passage_sentence(prompt), k=3, reask=1)
+    pieces = list(engine.stream(SEED_Q))
+    answer = pieces[-1]
+    assert isinstance(answer, Answer) and not answer.abstained
+    first, second = engine.llm.prompts
+    assert "\n[3] " in first.split("Passages:")[-1]
+    shown = second.split("Passages:")[-1].split("\n\nQuestion:")[0]
+    assert "\n[2] " not in shown and shown.strip() == "[1] " + answer.hits[0].paragraph.text
+    assert len(answer.hits) == 1 and answer.citations[0].paragraph == answer.hits[0].paragraph
+    assert "NOT" not in "".join(p for p in pieces if isinstance(p, str))  # the first reply never streamed
+
+
+def test_reask_off_asks_once(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("NOT FOUND", k=3, reask=0)
+    assert engine.ask(SEED_Q).abstained and len(engine.llm.prompts) == 1
+
+
+def test_not_found_is_not_asked_again_with_the_same_passage(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("NOT FOUND", k=1, context_words=1000, reask=1)  # the whole best paragraph was shown already
+    assert engine.ask(SEED_Q).abstained and len(engine.llm.prompts) == 1
+
+
+def test_margin_zero_shows_only_the_clear_winner(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(_first_passage_sentence, k=3, margin=0.0)
+    answer = engine.ask(SEED_Q)
+    assert len(answer.hits) == 1 and "\n[2] " not in engine.llm.prompts[0].split("Passages:")[-1]
