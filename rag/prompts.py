@@ -1,10 +1,14 @@
 """Every prompt and grammar the system sends to a model, in one place.
 
 Small local models follow examples better than instructions, so the answer
-prompt is a fixed system message plus three worked examples (several
+prompt is a fixed system message plus four worked examples (several
 answers from several passages; a question the passages don't answer; a
-date), then the numbered passages and the question. The fixed part comes
-first so llama.cpp evaluates it once and reuses its KV cache afterwards.
+date; a "what" question), then the numbered passages and the question. The
+fixed part comes first so llama.cpp evaluates it once and reuses its KV
+cache afterwards. The examples answer with the passage's own few words, not
+a sentence: with "Paul Martin [2] and Anne Roy [3] met the finance
+minister." as the example, qwen2.5-1.5b restated the question around its
+answers ("The world's highest volcanoes are in the Andes [1].").
 
 The grammar only guarantees well-formed citation markers that point at a
 shown passage; it does not force the model to cite (forcing that made small
@@ -20,7 +24,8 @@ ABSTAIN_TEXT = "The articles don't say."
 
 SYSTEM = (
     "You answer questions about news articles using only the numbered passages. "
-    "Give a short answer that names every person or thing the question asks for, "
+    "Answer with the few words of the passages that answer the question, not a whole sentence; "
+    "name every person or thing the question asks for, "
     "and put the passage number in brackets after each fact, like [1]. "
     "The answer is never the person the question asks about. "
     f"If the passages do not answer the question, reply exactly: {NOT_FOUND}"
@@ -34,7 +39,7 @@ EXAMPLES: tuple[tuple[tuple[str, ...], str, str], ...] = (
             "Later, Doe also held talks with Prime Minister Anne Roy.",
         ),
         "who met the finance minister?",
-        "Paul Martin [2] and Anne Roy [3] met the finance minister.",
+        "Paul Martin [2] and Anne Roy [3].",
     ),
     (
         ("The company said profits rose 12 percent in 2019.", "Its chief executive, Mark Olsen, will retire in May."),
@@ -47,7 +52,12 @@ EXAMPLES: tuple[tuple[tuple[str, ...], str, str], ...] = (
             "Repairs will cost $40 million, officials said.",
         ),
         "when did the bridge open?",
-        "In 1932 [1].",
+        "1932 [1].",
+    ),
+    (
+        ("The museum reopened on Sunday after a $12 million renovation of its east wing.",),
+        "what part of the museum was renovated?",
+        "its east wing [1].",
     ),
 )
 
