@@ -31,7 +31,9 @@ class Settings:
     k: int = 3
     retriever: str = "hybrid"
     # Hits ranked more than this below the first are not shown (rag.retrieve.within); 1.0 shows all k.
-    margin: float = 1.0
+    # On 150 pooled questions: 1.0 -> F1 0.609, 0.2 -> 0.666, 0.05 -> 0.687; 0.05 drops the seed
+    # question's second host (ranked 0.115 below the first), so 0.2.
+    margin: float = 0.2
     # Words of passage text in the prompt; prompt length sets CPU latency.
     context_words: int = 160
     # How that budget is spent: "best" sentences of any hit, or the "top" hit's first (rag.generate).
@@ -41,7 +43,7 @@ class Settings:
     # Below this support score a citation is not trusted.
     min_support: float = 0.5
     # 1: a NOT FOUND past the evidence gate is asked once more with the best paragraph whole; 0: never.
-    reask: int = 0
+    reask: int = 1
     max_tokens: int = 48
     n_ctx: int = 2048
     threads: int = max(1, os.cpu_count() or 1)

@@ -15,7 +15,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[Engine]:
 
     def make(settings):
         llm = FakeLLM("Hassan Rouhani [1] met him.")
-        engine = Engine(settings.with_(min_score=0.05), embedder=FakeEmbedder(), llm=llm)
+        engine = Engine(settings.with_(min_score=0.05, margin=1.0), embedder=FakeEmbedder(), llm=llm)
         built.append(engine)
         return engine
 

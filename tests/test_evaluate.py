@@ -391,7 +391,7 @@ def _plan(tmp_path: Path, questions: Path, **changes: object) -> Plan:
 
 
 def _settings(tmp_path: Path) -> Settings:
-    return Settings(seeds_dir=tmp_path / "no-seeds", index_dir=tmp_path / "no-index", min_score=0.05)
+    return Settings(seeds_dir=tmp_path / "no-seeds", index_dir=tmp_path / "no-index", min_score=0.05, margin=1.0)
 
 
 def test_squad_corpus_is_indexed_once_and_compared(tmp_path: Path, squad_file: Path):
