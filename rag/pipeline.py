@@ -218,8 +218,11 @@ class Engine:
         answer = finish(question, completion, hits, timings, s)
         # The model said NOT FOUND to passages the evidence gate let through: ask once more
         # with the best paragraph alone and whole (its other sentences may hold the answer).
+        if not (s.reask and answer.abstained and said_not_found(completion.text)):
+            yield answer
+            return
         whole = [defang(clip(p)) for p in generate.select_context(query, hits[:1], self.index, MAX_PASSAGE_WORDS)]
-        if s.reask and answer.abstained and said_not_found(completion.text) and whole != passages:
+        if whole != passages:
             yield from hold_not_found(generate.stream_answer(llm, defang(question), whole, s.max_tokens))
             again: Completion = llm.last
             timings = replace(

@@ -106,6 +106,16 @@ class Bm25:
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
+def scaled(lexical: Sequence[tuple[int, float]]) -> dict[int, float]:
+    """BM25 scores divided by the question's best one, so that they compare with cosines.
+
+    >>> scaled([(4, 12.0), (9, 3.0)])
+    {4: 1.0, 9: 0.25}
+    """
+    top = max((s for _, s in lexical), default=0.0) or 1.0
+    return {p: s / top for p, s in lexical}
+
+
 def fuse(
     dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], n: int, weight: float = FUSION_WEIGHT
 ) -> list[tuple[int, float]]:
@@ -118,8 +128,7 @@ def fuse(
     """
     cos = dict(dense)
     floor = min(cos.values(), default=0.0)
-    top = max((s for _, s in lexical), default=0.0) or 1.0
-    bm = {p: s / top for p, s in lexical}
+    bm = scaled(lexical)
     fused = {p: weight * cos.get(p, floor) + (1 - weight) * bm.get(p, 0.0) for p in cos.keys() | bm.keys()}
     return [(p, fused[p]) for p in sorted(fused, key=lambda p: (-fused[p], p))[:n]]
 
@@ -168,14 +177,14 @@ def hits(
     if retriever not in RETRIEVERS:
         raise ValueError(f"unknown retriever {retriever!r}: use one of {', '.join(RETRIEVERS)}")
     dense = dict(dense_ranking(index, query, k if retriever == "dense" else CANDIDATES))
-    ranked = list(dense.items())
-    if retriever != "dense":
+    if retriever == "dense":
+        ranked = list(dense.items())
+    else:
         lexical = (bm25 or Bm25(index)).ranking(question, k if retriever == "bm25" else CANDIDATES)
-        top = max((s for _, s in lexical), default=0.0) or 1.0
-        ranked = [(p, s / top) for p, s in lexical]
-        if retriever != "bm25":
-            ranked = [(p, 0.0) for p in sorted(dense.keys() | {p for p, _ in lexical})]
+        ranked = list(scaled(lexical).items())
     positions = [p for p, _ in ranked]
+    if retriever in ("fusion", "hybrid"):  # both lists' candidates, ranked below
+        positions = sorted(dense.keys() | set(positions))
     missing = [p for p in positions if p not in dense]  # cosines the dense ranking has are reused
     dense.update(zip(missing, cosine(index, query, missing), strict=True))
     sharp = {p: blend(dense[p], s) for p, s in zip(positions, sentence_cosine(index, query, positions), strict=True)}
