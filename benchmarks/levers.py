@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rag import cite, index, retrieve
 from rag.evaluate import citation_correct, exact_match, token_f1
-from rag.prompts import NOT_FOUND
+from rag.pipeline import said_not_found
 from rag.questions import Question
 from rag.records import Answer, Citation, Hit, Paragraph
 from rag.report import Result, read_results
@@ -74,7 +74,7 @@ def answer_of(
 ) -> Answer:
     assert r.answer is not None
     raw = r.answer.raw.strip()
-    if not gate(r, gated) or not raw or raw.upper().startswith(NOT_FOUND):
+    if not gate(r, gated) or said_not_found(raw):
         return Answer(r.question, "", (), hits, True, raw=raw)
     if not v.verifier:  # whatever the model wrote is the answer, cited or not
         text, citations = unverified(raw, hits)

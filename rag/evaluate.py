@@ -39,8 +39,7 @@ from rag.embed import Embedder, MiniLMEmbedder
 from rag.llm import LLM
 from rag.minilm import NumpyMiniLM
 from rag.models import PACKAGED
-from rag.pipeline import Engine
-from rag.prompts import NOT_FOUND
+from rag.pipeline import Engine, said_not_found
 from rag.questions import EvalError, Question, is_squad, load
 from rag.records import Answer, Hit, Paragraph
 from rag.settings import Settings, _cache_home, load_settings
@@ -148,7 +147,7 @@ def citation_correct(q: Question, answer: Answer) -> bool | None:
 def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
     final = {c.marker: c.paragraph for c in answer.citations}
     shown = {i: h.paragraph for i, h in enumerate(answer.hits, start=1)}  # passage [n] is hits[n-1]
-    raw = answer.raw if answer.raw.strip() and not answer.raw.upper().startswith(NOT_FOUND) else ""
+    raw = "" if said_not_found(answer.raw) else answer.raw
     text = "" if answer.abstained else strip_markers(answer.text)
     graded = q.answerable and bool(q.answers)
     claims, citations, supported = citation_counts(
