@@ -8,8 +8,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 # llama-cpp-python compiles from source: build the library only (no examples,
 # tools, server, tests or multimodal helper) to keep a fresh install short.
+LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
 	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DGGML_OPENMP=OFF
+# -march=native, but never Intel AMX: where the CPU has it but the sandbox does not grant the
+# tile state, ggml's AMX kernels die on their first ldtilecfg (a segfault on the first answer).
+LLAMA_CFLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+# The wheel is built once per version and flags into a folder named after them: pip's own
+# wheel cache is keyed by the source archive only, so it would hand back a wheel built with
+# other flags.
+LLAMA_WHEELS := $(HOME)/.cache/rag/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS) $(LLAMA_CFLAGS)' | sha256sum | cut -c1-12)
 
 .PHONY: setup install models index browser run test lint bench clean
 setup: install models index
@@ -17,8 +25,12 @@ setup: install models index
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
-		$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" \
+		CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip wheel --no-deps --no-cache-dir \
+		--progress-bar off -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	$(BIN)/python -m pip install --progress-bar off --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-*.whl
+	$(BIN)/python -m pip install --progress-bar off --find-links $(LLAMA_WHEELS) -e '.[dev]'
 	touch $@
 
 models: install
