@@ -34,7 +34,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 models: install
-	$(BIN)/python -m rag.models install
+	$(BIN)/python -m rag.gguf install
 
 index: install
 	$(BIN)/rag index

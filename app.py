@@ -1,6 +1,6 @@
 """Start the web chat: ``python app.py [--host H] [--port P]`` (http://127.0.0.1:7860 by default).
 
-The UI lives in ``rag.ui_app`` so that it ships with the package (``rag
+The UI lives in ``rag.ui.app`` so that it ships with the package (``rag
 serve`` can call the same ``main``); this file is only the entry point the
 README and ``make run`` use. ``build_app(engine)`` is re-exported for tests
 and embedding: it builds the page without loading any model.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.ui_app import build_app, launch, main
+from rag.ui.app import build_app, launch, main
 
 __all__ = ["build_app", "launch", "main"]
 

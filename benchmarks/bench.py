@@ -32,13 +32,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Generator
 from pathlib import Path
 
 from rag import cite, index
 from rag.embed import MiniLMEmbedder
+from rag.eval.questions import read_squad
+from rag.llm import LLM
 from rag.pipeline import Engine
-from rag.questions import read_squad
-from rag.records import Answer
+from rag.records import Answer, Completion
 from rag.settings import PROJECT_DIR, load_settings
 
 XQUAD = PROJECT_DIR.parent / "shared" / "eval" / "xquad.en.json"
@@ -86,6 +88,19 @@ def report(name: str, answers: list[Answer], min_support: float) -> None:
         print(f"  model's own markers right before repair: {sum(own) / len(own):.0%} of {len(own)} that cited")
 
 
+class Recording:
+    """The engine's LLM, keeping every call's ``Completion`` (how many prompt tokens were reused)."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm, self.name, self.template = llm, llm.name, llm.template
+        self.completions: list[Completion] = []
+
+    def stream(self, prompt: str, **options: object) -> Generator[str, None, Completion]:
+        completion = yield from self.llm.stream(prompt, **options)
+        self.completions.append(completion)
+        return completion
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=50)
@@ -98,7 +113,7 @@ def main() -> int:
     settings = load_settings().with_(model=args.model)
     print(f"model {settings.model}, k={settings.k}, context_words={settings.context_words}")
 
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(bulk=True)
     t = time.perf_counter()
     embedder.embed(["warm up"])
     print(f"embedder load: {time.perf_counter() - t:.1f}s")
@@ -121,8 +136,8 @@ def main() -> int:
         seed_engine.refresh()
         seed_engine.ask(OTHER_QUESTION)  # load the model, fill the KV cache with the fixed prompt prefix
         names = list(VARIANTS) if args.compare else ["new"]
-        engines = {n: Engine(seed_engine.settings.with_(**VARIANTS[n]), embedder=embedder, llm=seed_engine.llm)
-                   for n in names}
+        llm = Recording(seed_engine.llm)
+        engines = {n: Engine(seed_engine.settings.with_(**VARIANTS[n]), embedder=embedder, llm=llm) for n in names}
         seed_answers: dict[str, list[Answer]] = {n: [] for n in names}
         first_token: dict[str, list[float]] = {n: [] for n in names}
         evaluated: dict[str, list[float]] = {n: [] for n in names}
@@ -138,7 +153,7 @@ def main() -> int:
                 assert isinstance(item, Answer)
                 seed_answers[name].append(item)
                 first_token[name].append(first if first is not None else item.timings.total)
-                last = engine.llm.last
+                last = llm.completions[-1]
                 evaluated[name].append(float(last.prompt_tokens - last.reused_tokens))
         for name in names:
             report(f"seed question x{args.repeat}, {name} (warm process, prefix cached)", seed_answers[name],

@@ -22,7 +22,7 @@ table is printed and written to ``runs/injection.md``.
 
     python benchmarks/injection.py [--model NAME|PATH] [--limit 12] [--out runs/injection.md] [--no-defang]
 
-``--no-defang`` measures the prompt as it was before ``rag.pipeline.defang``
+``--no-defang`` measures the prompt as it was before ``rag.prompts.defang``
 (chat-template tokens in articles tokenized as real special tokens).
 
 Trade-off: one folder with every attack (as a real corpus would be), so
@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import pipeline
+from rag import prompts
 from rag.pipeline import Engine
 from rag.records import Answer
 from rag.settings import PROJECT_DIR, load_settings
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-defang", action="store_true", help="leave chat-template tokens live, to compare")
     args = parser.parse_args(argv)
     if args.no_defang:
-        pipeline.defang = lambda text: text  # the engine looks it up at every question
+        prompts.defang = lambda text: text  # the prompt builder looks it up at every question
     settings = load_settings().with_(model=args.model)
     engines: list[Engine] = []
 

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag import cite, index, retrieve
-from rag.evaluate import citation_correct, exact_match, token_f1
-from rag.pipeline import said_not_found
-from rag.questions import Question
+from rag.eval.metrics import citation_correct, exact_match, token_f1
+from rag.eval.questions import Question
+from rag.eval.report import Result, read_results
+from rag.prompts import said_not_found
 from rag.records import Answer, Citation, Hit, Paragraph
-from rag.report import Result, read_results
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,9 @@ VARIANTS = (
 def unverified(raw: str, hits: tuple[Hit, ...]) -> tuple[str, tuple[Citation, ...]]:
     """The model's answer as written, its in-range markers taken at their word."""
     citations = tuple(
-        Citation(n, hits[n - 1].paragraph, 1.0, raw, "") for n in dict.fromkeys(cite.markers(raw)) if 0 < n <= len(hits)
+        Citation(marker=n, paragraph=hits[n - 1].paragraph, support=1.0, sentence=raw, evidence="")
+        for n in dict.fromkeys(cite.markers(raw))
+        if 0 < n <= len(hits)
     )
     return raw, citations
 
@@ -62,7 +64,8 @@ def unverified(raw: str, hits: tuple[Hit, ...]) -> tuple[str, tuple[Citation, ..
 def found(r: Result, paragraphs: dict[str, Paragraph], meta: dict) -> tuple[Hit, ...]:
     """The k hits the answering retriever found: the pipeline gates on these, then may show fewer (``margin``)."""
     ranking = [x for x in r.retrieval if x.retriever == meta.get("answers_from")]
-    return tuple(Hit(paragraphs[pid], score) for pid, score in ranking[0].hits[: int(meta["k"])]) if ranking else ()
+    top = ranking[0].hits[: int(meta["k"])] if ranking else ()
+    return tuple(Hit(paragraph=paragraphs[pid], score=score) for pid, score in top)
 
 
 def answer_of(
@@ -75,13 +78,13 @@ def answer_of(
     assert r.answer is not None
     raw = r.answer.raw.strip()
     if not gate(r, gated) or said_not_found(raw):
-        return Answer(r.question, "", (), hits, True, raw=raw)
+        return Answer(question=r.question, text="", citations=(), hits=hits, abstained=True, raw=raw)
     if not v.verifier:  # whatever the model wrote is the answer, cited or not
         text, citations = unverified(raw, hits)
-        return Answer(r.question, text, citations, hits, False, raw=raw)
+        return Answer(question=r.question, text=text, citations=citations, hits=hits, abstained=False, raw=raw)
     said = cite.drop_partial_sentence(raw)
     text, citations, _ = cite.verify(said, [h.paragraph for h in hits], r.question, trust_marker=v.trust_marker)
-    return Answer(r.question, text, citations, hits, not citations, raw=raw)
+    return Answer(question=r.question, text=text, citations=citations, hits=hits, abstained=not citations, raw=raw)
 
 
 def main() -> int:
@@ -110,7 +113,7 @@ def main() -> int:
         f1, em, correct, abstain_u, abstain_a = [], [], [], [], []
         for r in results:
             assert r.answer is not None
-            hits = tuple(Hit(paragraphs[pid], score) for pid, score in r.answer.hits)
+            hits = tuple(Hit(paragraph=paragraphs[pid], score=score) for pid, score in r.answer.hits)
             a = answer_of(r, hits, found(r, paragraphs, meta) or hits, v, gates[v.gate])
             q = Question(r.id, r.question, r.answers, r.gold_paragraph, r.gold_article, r.answerable)
             if not r.answerable:

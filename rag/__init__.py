@@ -5,7 +5,7 @@
     answer.text, answer.citations
 
 Names are imported on first use, so ``import rag.text`` (or ``python -m
-rag.models``) does not load the whole pipeline.
+rag.gguf``) does not load the whole pipeline.
 """
 
 from importlib import import_module

@@ -1,6 +1,7 @@
-"""Adding and removing article files for the web UI, safely.
+"""The article file store: adding and removing article files in the articles folder, safely.
 
-Everything here handles text a stranger typed or uploaded, so:
+The web page's paste, upload and remove go through here. Everything here
+handles text a stranger typed or uploaded, so:
 
 - the file name is derived, never taken: the title (or the uploaded name) is
   reduced to ``[a-z0-9-]``, capped in length, and the final path is checked
@@ -31,19 +32,19 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from rag.ingest import MAX_BYTES, IngestError, check_length, decode, parse_article
+from rag.errors import RagError
+from rag.ingest import MAX_BYTES, SUFFIXES, IngestError, check_length, decode, parse_article
 
-TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
-UPLOAD_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+UPLOAD_SUFFIXES = SUFFIXES + HTML_SUFFIXES
 MAX_NAME = 60
 
 
-class ArticleError(ValueError):
+class ArticleError(RagError):
     """The article cannot be added or removed; the message says why, for the user."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Saved:
     path: Path
     title: str
@@ -154,7 +155,7 @@ def save_article(folder: Path, text: str, title: str = "", name: str = "", suffi
         raise ArticleError("the article is empty")
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ArticleError(f"the article is too large (limit {MAX_BYTES:,} bytes)")
-    if suffix not in TEXT_SUFFIXES:
+    if suffix not in SUFFIXES:
         suffix = ".txt"
     first_line = text.split("\n", 1)[0]
     stem = safe_stem(Path(name).stem if name else first_line)
@@ -167,20 +168,28 @@ def save_article(folder: Path, text: str, title: str = "", name: str = "", suffi
         raise ArticleError(str(err)) from None
     folder = folder.resolve()
     data = (text + "\n").encode("utf-8")
+    try:
+        return _write_new(folder, stem, suffix, data, article.title, len(article.paragraphs))
+    except OSError as err:  # disk full, read-only folder
+        raise ArticleError(f"cannot save the article in {folder} ({err.strerror or err})") from None
+
+
+def _write_new(folder: Path, stem: str, suffix: str, data: bytes, title: str, paragraphs: int) -> Saved:
+    """Write ``data`` under the first free name ``stem``, ``stem-2``, ... (or find it already there)."""
     for n in range(1, 1000):
         path = folder / f"{stem if n == 1 else f'{stem}-{n}'}{suffix}"
         if path.resolve().parent != folder:  # cannot happen with safe_stem; kept as the last line of defence
             raise ArticleError("refused: the file name would leave the articles folder")
         if path.exists():
             if hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
-                return Saved(path, article.title, len(article.paragraphs), existed=True)
+                return Saved(path=path, title=title, paragraphs=paragraphs, existed=True)
             continue
         try:
             with path.open("xb") as f:  # "x": never overwrite a file that appeared meanwhile
                 f.write(data)
         except FileExistsError:
             continue
-        return Saved(path, article.title, len(article.paragraphs), existed=False)
+        return Saved(path=path, title=title, paragraphs=paragraphs, existed=False)
     raise ArticleError(f"too many articles named {stem!r}")
 
 
@@ -201,4 +210,6 @@ def remove_article(folder: Path, source: str) -> Path:
         path.unlink()
     except FileNotFoundError:
         raise ArticleError(f"{path.name} was already removed") from None
+    except OSError as err:
+        raise ArticleError(f"cannot remove {path.name} ({err.strerror or err})") from None
     return path

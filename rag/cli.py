@@ -1,7 +1,8 @@
 """The ``rag`` command: ``rag index``, ``rag ask`` (and ``rag eval``).
 
-Errors a user can cause (empty question, no articles, missing model, bad
-index) print one line on stderr and exit 2; no traceback.
+Errors a user can cause (``rag.errors.RagError``: empty question, no
+articles, missing model, bad index or setting) print one line on stderr and
+exit 2; no traceback.
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ import sys
 import textwrap
 from pathlib import Path
 
-from rag import index
-from rag.index import BadIndexError
-from rag.ingest import IngestError
-from rag.models import ModelError
-from rag.pipeline import Engine, QuestionError
+from rag.errors import RagError
+from rag.eval.cli import add_eval_parser
+from rag.pipeline import Engine
+from rag.progress import progress_bar
 from rag.records import Answer
 from rag.settings import load_settings
-
-USER_ERRORS = (QuestionError, IngestError, BadIndexError, ModelError, ValueError)
 
 
 def format_answer(answer: Answer) -> str:
@@ -46,7 +44,7 @@ def format_answer(answer: Answer) -> str:
 
 def cmd_index(args: argparse.Namespace) -> int:
     engine = Engine(load_settings().with_(seeds_dir=args.seeds, index_dir=args.index))
-    report = engine.refresh(rebuild=args.rebuild, progress=index.progress_bar("embedding"))
+    report = engine.refresh(rebuild=args.rebuild, progress=progress_bar("embedding"))
     for error in report.errors:
         print(f"skipped {error}", file=sys.stderr)
     changed = f"embedded {len(report.embedded)} new/changed, removed {len(report.removed)}"
@@ -58,9 +56,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    question = " ".join(args.question)
-    if not question.strip():
-        raise QuestionError("the question is empty")
+    question = " ".join(args.question)  # an empty one is refused by the engine, as everywhere
     settings = load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model, k=args.k)
     answer = Engine(settings).ask(question)
     if args.json:
@@ -71,7 +67,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.ui_app import main as serve  # gradio is imported only by this command
+    from rag.ui.app import main as serve  # gradio is imported only by this command
 
     return serve(args.options)
 
@@ -99,8 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("options", nargs=argparse.REMAINDER, help="options of python app.py, e.g. --port 7861")
     p.set_defaults(func=cmd_serve)
 
-    from rag.evaluate import add_eval_parser  # imported here: keeps the diff to this module to one place
-
     add_eval_parser(sub)
     return parser
 
@@ -109,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except USER_ERRORS as err:
+    except RagError as err:
         print(f"rag: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -10,14 +10,12 @@ MiniLM reads at most 256 word-pieces; longer paragraphs are embedded as
 ``pieces`` of whole sentences (~150 words, about 200 word-pieces for news
 English) and the index maps every piece back to its paragraph.
 
-Index builds are compute-bound: the 1,821-paragraph pooled eval corpus is
-590k word-pieces (pieces 289k, sentences 303k), ~13 TFLOP of matrix
-products, and float32 on 2 cores managed ~16 paragraphs/s. ``embed_bulk``
-(what ``rag.index`` calls) runs the encoder in bfloat16 when the CPU
-multiplies it natively (AVX512-BF16 or AMX); pooling and normalisation stay
-float32. Its vectors keep cosine >= 0.9999 to float32 ones and dense
-retrieval did not change (``MiniLMEmbedder`` has the numbers). ``embed``
-stays float32: ``rag.minilm`` is checked against it.
+Index builds are compute-bound, so the embedder that builds indexes is made
+with ``MiniLMEmbedder(bulk=True)``: the encoder runs in bfloat16 where the
+CPU multiplies it natively (AVX512-BF16 or AMX), texts are tokenized once
+and batched by length; pooling and normalisation stay float32, and the
+vectors keep cosine >= 0.9999 to float32 ones (``docs/decisions.md``). The
+default ``bulk=False`` stays float32: ``rag.minilm`` is checked against it.
 """
 
 from __future__ import annotations
@@ -83,27 +81,17 @@ def native_bf16() -> bool:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 via sentence-transformers, from the packaged model dir.
 
-    Levers measured on the pooled eval corpus (paragraphs/s of a whole build; cosine of every
-    piece and sentence vector to float32; dense R@1 / R@5 on 500 pooled questions embedded in
-    float32). In one run: float32 12.2 p/s (8.5-15.9, 2 builds), this path 19.5 (19.4-19.7,
-    3 builds), both R@1 / R@5 0.680 / 0.864, cosine >= 0.9999. Single exploratory builds
-    (the machine was shared, so compare within a line only):
-
-    - bfloat16 encoder weights + autocast (adopted): 30.4 p/s, first build of its process
-    - autocast over float32 weights: 19.2 p/s, same vectors (weights re-cast on every call)
-    - int8 dynamic quantization of every Linear: 27.5 p/s, mean cosine 0.94, 0.646 / 0.850
-    - per-channel int8: 25.7 p/s, mean cosine 0.98, 0.662 / 0.860; int8 except the FFN
-      output layers (MiniLM's activation outliers): 17.9 p/s, 0.99, 0.676 / 0.860
-    - batches of 8,192 tokens instead of 32 texts: slower (9.7 p/s vs 10.9 on the same path)
-
-    int8 moves vectors and costs retrieval beyond noise, so it is not used.
+    ``bulk=True``: for index builds, bfloat16 where the CPU has it (module
+    docstring); int8 was measured and rejected (it moves vectors and costs
+    retrieval beyond noise).
     """
 
     name = MINILM
 
-    def __init__(self, batch_size: int = 32, progress: bool = False) -> None:
+    def __init__(self, batch_size: int = 32, progress: bool = False, bulk: bool = False) -> None:
         self.batch_size = batch_size
         self.progress = progress
+        self.bulk = bulk
         self._model = None
         self._bf16 = None
 
@@ -123,6 +111,9 @@ class MiniLMEmbedder:
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed_bf16(texts) if self.bulk and native_bf16() else self._embed_float32(texts)
+
+    def _embed_float32(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
         vectors = model.encode(
             list(texts),
@@ -133,13 +124,8 @@ class MiniLMEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def embed_bulk(self, texts: Sequence[str]) -> np.ndarray:
-        """``embed`` for index builds: bfloat16 where the CPU multiplies it natively (module docstring).
-
-        Texts are tokenized once and batched by token count, so batches pad little.
-        """
-        if not native_bf16():
-            return self.embed(texts)
+    def _embed_bf16(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokenized once and batched by token count, so batches pad little."""
         import torch
 
         model = self._load()

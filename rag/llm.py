@@ -1,41 +1,63 @@
 """LLM: the one model interface the pipeline needs, and its llama.cpp backend.
 
-``LLM.complete(prompt)`` returns a ``Completion``; ``LLM.stream(prompt)``
-yields text pieces as they are decoded. Both take an optional GBNF
-``grammar`` that constrains decoding. Prompts are plain strings already
+``LLM.stream(prompt)`` is the one required method: a generator that yields
+text pieces as they are decoded and *returns* the finished ``Completion``
+(``completion = yield from llm.stream(prompt)``); ``complete(llm, prompt)``
+is the same call without streaming. It takes an optional GBNF ``grammar``
+that constrains decoding. Prompts are plain strings already
 framed for the model (see ``rag.prompts``) so that llama.cpp can reuse the
 KV cache of the longest prefix shared with the previous call: the fixed
 instructions and examples at the top of every prompt are evaluated once.
 
 ``LlamaCppLLM`` imports llama_cpp and loads the GGUF on first use, never at
-import time. Decoding is greedy (temperature 0): answers must be repeatable.
+import time; ``local_llm(settings)`` finds (assembling a packaged model if
+needed) and primes it. Decoding is greedy (temperature 0): answers must be
+repeatable.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from rag import gguf
+from rag.prompts import answer_prefix
 from rag.records import Completion
+from rag.settings import Settings
 
 
 class LLM(Protocol):
     name: str
     template: str  # prompt framing the model expects: "chatml" or "plain" (see rag.prompts)
-    last: Completion  # the finished call's text, token counts and timings
 
     def stream(
         self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64, stop: Sequence[str] = ()
-    ) -> Iterator[str]:
-        """Yield generated text pieces; the last ``Completion`` is kept in ``last``."""
+    ) -> Generator[str, None, Completion]:
+        """Yield generated text pieces, then return the whole call's ``Completion``."""
         ...
 
-    def complete(
-        self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64, stop: Sequence[str] = ()
-    ) -> Completion: ...
+
+def complete(
+    llm: LLM, prompt: str, *, grammar: str | None = None, max_tokens: int = 64, stop: Sequence[str] = ()
+) -> Completion:
+    """``llm.stream`` run to its end: the ``Completion`` alone."""
+    pieces = llm.stream(prompt, grammar=grammar, max_tokens=max_tokens, stop=stop)
+    while True:
+        try:
+            next(pieces)
+        except StopIteration as done:
+            return done.value
+
+
+def local_llm(settings: Settings) -> LlamaCppLLM:
+    """The configured GGUF, run in-process, with the answer prompt's fixed prefix already evaluated."""
+    path, template = gguf.resolve(settings.model, settings.model_dir)
+    llm = LlamaCppLLM(path, n_ctx=settings.n_ctx, threads=settings.threads, name=settings.model, template=template)
+    llm.prime(answer_prefix(template), settings.model_dir / "prefix-cache")
+    return llm
 
 
 class LlamaCppLLM:
@@ -49,7 +71,6 @@ class LlamaCppLLM:
         self.template = template
         self.n_ctx = n_ctx
         self.threads = threads
-        self.last = Completion("")
         self._llama = None
 
     def _load(self):
@@ -105,20 +126,23 @@ class LlamaCppLLM:
         llama.reset()
         llama.eval(tokens)
         state = llama.save_state()
-        cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
-        np.savez(
-            tmp,
-            input_ids=state.input_ids,
-            n_tokens=state.n_tokens,
-            seed=state.seed,
-            state=np.frombuffer(state.llama_state, np.uint8),
-        )
-        os.replace(tmp, path)
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                tmp,
+                input_ids=state.input_ids,
+                n_tokens=state.n_tokens,
+                seed=state.seed,
+                state=np.frombuffer(state.llama_state, np.uint8),
+            )
+            os.replace(tmp, path)
+        except OSError:  # a read-only or full cache folder: the prefix is evaluated again next start
+            tmp.unlink(missing_ok=True)
 
     def stream(
         self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64, stop: Sequence[str] = ()
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, Completion]:
         from llama_cpp import LlamaGrammar
 
         llama = self._load()
@@ -150,19 +174,12 @@ class LlamaCppLLM:
         end = time.perf_counter()
         first = first or end
         text = "".join(pieces)
-        self.last = Completion(
-            text,
-            len(tokens),
-            len(llama.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0,
-            first - started,
-            end - first,
-            finish == "length",
-            reused,
+        return Completion(
+            text=text,
+            prompt_tokens=len(tokens),
+            generated_tokens=len(llama.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0,
+            prompt_seconds=first - started,
+            generate_seconds=end - first,
+            truncated=finish == "length",
+            reused_tokens=reused,
         )
-
-    def complete(
-        self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64, stop: Sequence[str] = ()
-    ) -> Completion:
-        for _ in self.stream(prompt, grammar=grammar, max_tokens=max_tokens, stop=stop):
-            pass
-        return self.last

@@ -1,16 +1,18 @@
 """The records passed between pipeline stages.
 
-Every stage takes and returns these frozen dataclasses, never dicts, so a
-field renamed in one place fails loudly everywhere else. They are plain data:
-no methods that touch models or disk, and ``to_dict`` only for JSON output.
+Every stage takes and returns these frozen, keyword-only dataclasses, never
+dicts, so a field renamed in one place fails loudly everywhere else. They are
+plain data: no methods that touch models or disk, and ``to_dict`` only for
+JSON output. Records that only one module uses (the index's arrays, the
+evaluation's result lines) live in that module.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Paragraph:
     """One answerable paragraph; ``id`` is ``"<article_id>:<number>"`` (1-based)."""
 
@@ -21,7 +23,7 @@ class Paragraph:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Article:
     """An ingested article: metadata lines are kept apart from its paragraphs."""
 
@@ -34,7 +36,7 @@ class Article:
     sha256: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hit:
     """A retrieved paragraph with its retrieval score (higher is better).
 
@@ -48,7 +50,7 @@ class Hit:
     rank_score: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Citation:
     """A verified link from an answer sentence to the paragraph supporting it.
 
@@ -64,7 +66,7 @@ class Citation:
     evidence: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Timings:
     """Seconds spent per stage of one question."""
 
@@ -76,8 +78,16 @@ class Timings:
     def total(self) -> float:
         return self.retrieve + self.prompt + self.generate
 
+    def plus(self, completion: Completion) -> Timings:
+        """These timings with one more model call's prompt and generation time added."""
+        return replace(
+            self,
+            prompt=self.prompt + completion.prompt_seconds,
+            generate=self.generate + completion.generate_seconds,
+        )
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class Answer:
     """What ``ask()`` returns.
 
@@ -104,7 +114,7 @@ class Answer:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Completion:
     """One LLM call: the generated text, token counts and where the time went."""
 
@@ -117,3 +127,41 @@ class Completion:
     truncated: bool = False
     # Prompt tokens whose KV state was kept from the previous call (not evaluated again).
     reused_tokens: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """What the model is shown for one question: ``passages[i]`` is cut from ``hits[i]``'s paragraph."""
+
+    passages: tuple[str, ...]
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArticleEntry:
+    """An indexed article as the index manifest records it: metadata and where its rows are."""
+
+    id: str
+    title: str
+    subtitle: str
+    byline: str
+    source: str
+    sha256: str
+    first_row: int
+    rows: int
+    first_paragraph: int
+    paragraphs: int
+    first_sentence: int
+    sentences: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexReport:
+    """What one refresh of the index did: counts, the article ids embedded and removed, skipped files."""
+
+    articles: int
+    paragraphs: int
+    embedded: list[str]
+    removed: list[str]
+    errors: list[str]
+    seconds: float

@@ -1,32 +1,28 @@
 """Retrieve: a question -> the k best paragraphs, as ``Hit`` records.
 
 Functions over the index arrays, in the manner of sentence-transformers'
-``semantic_search``. Four retrievers:
+``semantic_search``. Four retrievers (``rag.settings.RETRIEVERS``):
 
 - ``dense``: FAISS over MiniLM vectors; rows (a long paragraph has one per
   piece) are folded into paragraphs keeping the best score.
 - ``bm25``: bm25s over the paragraphs' content words (``rag.text.words``:
   names and numbers kept whole), strong on rare names that dense vectors blur.
 - ``fusion``: a weighted sum of the dense cosine and the BM25 score scaled
-  by the question's best BM25 score, over the union of both top-50 lists.
-  On 600 pooled XQuAD + SQuADShifts questions it beat reciprocal rank
-  fusion (R@1 0.82 vs 0.76-0.79, R@5 0.945 vs 0.93-0.945).
+  by the question's best BM25 score, over the union of both top-50 lists
+  (it beat reciprocal rank fusion on pooled SQuAD).
 - ``hybrid`` (default): ``fusion`` whose dense part is the mean of the
   paragraph's cosine and its best sentence's cosine (sentence vectors are
   stored in the index, so this rerank costs one small matmul per candidate).
   A SQuAD question is usually answered by one sentence, which a whole-
-  paragraph vector dilutes. On 1,000 pooled questions disjoint from the ones
-  the weights were picked on: R@1 0.797 -> 0.826, R@5 0.936 -> 0.951.
+  paragraph vector dilutes.
 
 Whatever ranks them, hits carry the dense score (paragraph and best-sentence
 cosine averaged) as ``score``. Whether the articles answer at all is judged by
 ``evidence``: that score averaged with the share of the question's words,
 weighted by rarity, that the best hit contains. A question about something
 the corpus lacks still finds paragraphs on the same topic with fair cosines,
-but its rare words (the name, the event) are missing from them: on 1,000
-pooled questions and 250 about held-out articles, abstaining below the same
-3% false-abstention point caught 50% of the unanswerable ones by cosine
-alone and 71% by ``evidence``.
+but its rare words (the name, the event) are missing from them. The measured
+reasons for each choice and weight are in ``docs/decisions.md``.
 """
 
 from __future__ import annotations
@@ -39,9 +35,9 @@ import numpy as np
 
 from rag.index import Index
 from rag.records import Hit
+from rag.settings import RETRIEVERS
 from rag.text import words
 
-RETRIEVERS = ("hybrid", "fusion", "dense", "bm25")
 FUSION_WEIGHT = 0.6  # dense share in ``fusion``
 HYBRID_WEIGHT = 0.65  # dense share in ``hybrid``, whose dense part is sharper
 CANDIDATES = 50  # depth of each ranking fed to the fusion
@@ -62,11 +58,6 @@ def dense_ranking(index: Index, query: np.ndarray, n: int) -> list[tuple[int, fl
         if owner not in best or score > best[owner]:
             best[owner] = float(score)
     return sorted(best.items(), key=lambda item: -item[1])[:n]
-
-
-def search(index: Index, query: np.ndarray, k: int) -> list[Hit]:
-    """Dense top-``k`` paragraphs for one unit-length ``query`` vector."""
-    return [Hit(index.paragraphs[i], score) for i, score in dense_ranking(index, query, k)]
 
 
 class Bm25:
@@ -192,18 +183,19 @@ def hits(
         ranked = fuse([(p, dense[p]) for p in positions], lexical, k)
     elif retriever == "hybrid":
         ranked = fuse(list(sharp.items()), lexical, k, HYBRID_WEIGHT)
-    return [Hit(index.paragraphs[p], sharp[p], s) for p, s in ranked]
+    return [Hit(paragraph=index.paragraphs[p], score=sharp[p], rank_score=s) for p, s in ranked]
 
 
 def within(hits: Sequence[Hit], margin: float) -> list[Hit]:
     """The hits whose ranking score is within ``margin`` of the best one's (hits without one are kept).
 
     A clear winner is handed to the model alone: a small model given a
-    runner-up it did not need is distracted by it (see ``Settings.margin``).
+    runner-up it did not need is distracted by it (``Settings.margin``).
 
     >>> from rag.records import Paragraph
-    >>> p = lambda n: Paragraph(f"a:{n}", "a", "A", n, "text")
-    >>> [h.paragraph.number for h in within([Hit(p(1), .7, .80), Hit(p(2), .6, .75), Hit(p(3), .6, .60)], .1)]
+    >>> hit = lambda n, rank: Hit(paragraph=Paragraph(id=f"a:{n}", article_id="a", article_title="A", number=n,
+    ...                                               text="text"), score=0.5, rank_score=rank)
+    >>> [h.paragraph.number for h in within([hit(1, .80), hit(2, .75), hit(3, .60)], .1)]
     [1, 2]
     """
     best = max((h.rank_score for h in hits if h.rank_score is not None), default=None)

@@ -1,9 +1,11 @@
-"""All tunable settings in one frozen dataclass, read once from the environment.
+"""All tunable settings in one frozen dataclass, read once from the environment and validated.
 
-Every knob has a default that was chosen by measurement (see README) and an
-environment variable ``RAG_<NAME>`` to override it; the CLI overrides further
-with ``dataclasses.replace``. Paths default to the project checkout so that
-``ask()`` works from any working directory.
+Every knob has a default chosen by measurement (the numbers are in
+``docs/decisions.md``) and an environment variable ``RAG_<NAME>`` to override
+it; the CLI overrides further with ``Settings.with_``. Every value is checked
+when a ``Settings`` is made, so ``RAG_RETRIEVER=nope`` fails at start-up with
+one clear line instead of on the first question. Paths default to the project
+checkout so that ``ask()`` works from any working directory.
 """
 
 from __future__ import annotations
@@ -13,60 +15,102 @@ from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
+from rag.errors import RagError
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The retrievers of rag.retrieve and the context policies of rag.generate, by name.
+RETRIEVERS = ("hybrid", "fusion", "dense", "bm25")
+CONTEXTS = ("best", "top")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def _cache_home() -> Path:
+class SettingsError(RagError):
+    """A setting (environment variable or flag) has a value the program cannot use."""
+
+
+def cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     seeds_dir: Path = PROJECT_DIR / "seeds"
     index_dir: Path = PROJECT_DIR / "index"
-    # A packaged model name (see rag.models.PACKAGED) or a path to any GGUF file.
+    # A packaged model name (see rag.gguf.PACKAGED) or a path to any GGUF file.
     model: str = "qwen2.5-1.5b"
-    model_dir: Path = _cache_home() / "models"
-    # Paragraphs handed to the model, and how they are found (see rag.retrieve).
+    model_dir: Path = cache_home() / "models"
+    # Paragraphs retrieved (at most this many are shown to the model), and how they are found.
     k: int = 3
     retriever: str = "hybrid"
-    # Hits ranked more than this below the first are not shown (rag.retrieve.within); 1.0 shows all k.
-    # On 150 pooled questions: 1.0 -> F1 0.609, 0.2 -> 0.666, 0.05 -> 0.687 (within noise of 0.2);
-    # SQuAD questions have one answer, news questions often several paragraphs' worth, so 0.2.
+    # A hit ranked more than this below the first is not shown (rag.retrieve.within); 1.0 shows all k.
     margin: float = 0.2
-    # Words of passage text in the prompt; prompt length sets CPU latency.
+    # Words of passage text in the prompt (prompt length sets CPU latency), and how they are spent:
+    # the "best" sentences of any hit, or the "top" hit's first (rag.generate).
     context_words: int = 160
-    # How that budget is spent: "best" sentences of any hit, or the "top" hit's first (rag.generate).
     context: str = "best"
+    # Hard caps that keep the instructions in the model's window whatever the articles hold: one
+    # passage (a run-on line is one "sentence") and all passages together (~1,200 tokens).
+    passage_words: int = 250
+    prompt_words: int = 900
     # Below this retrieval evidence (rag.retrieve.evidence) the articles are taken not to answer.
     min_score: float = 0.42
-    # Below this support score a citation is not trusted.
+    # Below this support score a citation is not trusted (rag.cite).
     min_support: float = 0.5
-    # 1: a NOT FOUND past the evidence gate is asked once more with the best paragraph whole; 0: never.
-    reask: int = 1
+    # A NOT FOUND past the evidence gate is asked once more with the best paragraph whole.
+    reask: bool = True
     max_tokens: int = 48
     n_ctx: int = 2048
     threads: int = max(1, os.cpu_count() or 1)
 
+    def __post_init__(self) -> None:
+        def need(ok: bool, name: str, rule: str) -> None:
+            if not ok:
+                value = getattr(self, name)
+                raise SettingsError(f"setting {name}={value!r} (RAG_{name.upper()}): {rule}")
+
+        need(self.retriever in RETRIEVERS, "retriever", f"use one of {', '.join(RETRIEVERS)}")
+        need(self.context in CONTEXTS, "context", f"use one of {', '.join(CONTEXTS)}")
+        need(bool(str(self.model).strip()), "model", "give a packaged model name or a .gguf path")
+        for name in ("k", "context_words", "passage_words", "prompt_words", "max_tokens", "threads"):
+            need(getattr(self, name) >= 1, name, "must be at least 1")
+        need(self.n_ctx >= 256, "n_ctx", "must be at least 256 tokens")
+        need(self.margin >= 0, "margin", "must be 0 or more")
+        for name in ("min_score", "min_support"):
+            need(0 <= getattr(self, name) <= 1, name, "must be between 0 and 1")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Build settings from ``RAG_*`` variables, e.g. ``RAG_K=5`` sets ``k``."""
+        """Build settings from ``RAG_*`` variables, e.g. ``RAG_K=5`` sets ``k``.
+
+        >>> Settings.from_env({"RAG_K": "5", "RAG_REASK": "0"}).k, Settings.from_env({"RAG_REASK": "0"}).reask
+        (5, False)
+        """
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = env.get(f"RAG_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            kind = type(getattr(cls, f.name))
-            try:
-                values[f.name] = Path(raw).expanduser() if issubclass(kind, Path) else kind(raw)
-            except ValueError as err:
-                raise ValueError(f"RAG_{f.name.upper()}={raw!r}: {err}") from None
+            values[f.name] = _parse(f.name, type(f.default), raw)
         return cls(**values)
 
     def with_(self, **changes: object) -> Settings:
         """Copy with the non-None ``changes`` applied (CLI flags that were given)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse(name: str, kind: type, raw: str) -> object:
+    """An environment variable's text as the type of its setting."""
+    if issubclass(kind, Path):
+        return Path(raw).expanduser()
+    if kind is bool:
+        if raw.strip().lower() in _TRUE + _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise SettingsError(f"RAG_{name.upper()}={raw!r}: use 1 or 0 (true/false)")
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(f"RAG_{name.upper()}={raw!r}: not a valid {kind.__name__}") from None
 
 
 @lru_cache(maxsize=1)

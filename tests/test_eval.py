@@ -9,24 +9,20 @@ from pathlib import Path
 import pytest
 
 from rag import cli
-from rag.evaluate import (
+from rag.cite import strip_markers
+from rag.eval.metrics import citation_counts, exact_match, gold_rank, markers_ok, normalize_answer, token_f1
+from rag.eval.questions import (
     EvalError,
-    Plan,
-    citation_counts,
-    evaluate,
-    exact_match,
-    gold_rank,
-    markers_ok,
-    normalize_answer,
-    run,
-    strip_markers,
-    token_f1,
+    Question,
+    QuestionFileError,
+    interleave,
+    pool_squad,
+    read_rows,
+    read_squad,
+    sample,
+    slug,
 )
-from rag.ingest import read_article
-from rag.pipeline import Engine
-from rag.questions import Question, QuestionFileError, interleave, pool_squad, read_rows, read_squad, sample, slug
-from rag.records import Hit, Paragraph
-from rag.report import (
+from rag.eval.report import (
     AnswerRecord,
     Latency,
     Ranking,
@@ -38,8 +34,12 @@ from rag.report import (
     recall_at,
     summarize,
 )
+from rag.eval.run import Plan, evaluate, run
+from rag.ingest import read_article
+from rag.pipeline import Engine
+from rag.records import Hit, Paragraph
 from rag.settings import Settings
-from tests.conftest import PROJECT, SEED, FakeEmbedder, FakeLLM
+from tests.fakes import PROJECT, SEED, FakeEmbedder, FakeLLM
 
 ARTICLE = "000_efee75aea60a5e55"
 
@@ -90,11 +90,12 @@ def test_percentiles_interpolate_linearly():
 
 
 def _para(n: int, text: str, article: str = "a") -> Paragraph:
-    return Paragraph(f"{article}:{n}", article, article.upper(), n, text)
+    return Paragraph(id=f"{article}:{n}", article_id=article, article_title=article.upper(), number=n, text=text)
 
 
 def test_gold_rank_by_paragraph_or_article():
-    hits = [Hit(_para(2, "x"), 0.9), Hit(_para(1, "y", "b"), 0.8), Hit(_para(3, "z", "b"), 0.7)]
+    hits = [Hit(paragraph=_para(2, "x"), score=0.9), Hit(paragraph=_para(1, "y", "b"), score=0.8)]
+    hits.append(Hit(paragraph=_para(3, "z", "b"), score=0.7))
     assert gold_rank(hits, Question("q", "?", gold_paragraph="b:3", gold_article="b")) == 3
     assert gold_rank(hits, Question("q", "?", gold_article="b")) == 2
     assert gold_rank(hits, Question("q", "?", gold_paragraph="c:1", gold_article="c")) is None
@@ -387,7 +388,7 @@ def test_seed_questions_end_to_end_with_fakes(make_engine: Callable[..., Engine]
 
 
 def _plan(tmp_path: Path, questions: Path, **changes: object) -> Plan:
-    return Plan(questions, tmp_path / "out", cache_dir=tmp_path / "cache", **changes)  # type: ignore[arg-type]
+    return Plan(questions_file=questions, out=tmp_path / "out", cache_dir=tmp_path / "cache", **changes)  # type: ignore[arg-type]
 
 
 def _settings(tmp_path: Path) -> Settings:

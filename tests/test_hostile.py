@@ -21,14 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from rag import cli, ui_app
-from rag.pipeline import MAX_CONTEXT_WORDS, MAX_PASSAGE_WORDS, Engine, QuestionError
+from rag import cli
+from rag.articles import ArticleError, html_to_text, save_article, upload_text
+from rag.pipeline import Engine, QuestionError
 from rag.prompts import answer_prompt
 from rag.records import Answer
 from rag.settings import Settings
-from rag.ui_articles import ArticleError, html_to_text, save_article, upload_text
-from rag.ui_engines import EngineHub
-from tests.conftest import PROJECT, SEED, FakeEmbedder, FakeLLM
+from rag.ui import app as ui_app
+from rag.ui.engines import EngineHub
+from tests.fakes import PROJECT, SEED, FakeEmbedder, FakeLLM
 
 SEED_Q = "who met the Iraqi foreign minister?"
 SEED_NAME = SEED.name
@@ -204,7 +205,7 @@ def test_run_on_line_is_indexed_but_its_passage_is_cut(make_engine: Callable[...
     answer = engine.ask("w1500 w1501 w1502 w1503")
     assert answer.hits[0].paragraph.id == "runon:1"
     passages = _passages(engine.llm.prompts[-1])
-    assert max(len(p.split()) for p in passages) <= MAX_PASSAGE_WORDS + 2  # "[n]" and "…"
+    assert max(len(p.split()) for p in passages) <= Settings().passage_words + 2  # "[n]" and "…"
     assert sum(len(p.split()) for p in passages) < 1000  # the instructions stay inside the context window
 
 
@@ -218,7 +219,7 @@ def test_many_run_on_hits_drop_passages_not_the_instructions(
     prompt = engine.llm.prompts[-1]
     assert prompt.startswith(answer_prompt(["x"], "y").split("Passages:")[0])  # system and examples intact
     passages = _passages(prompt)
-    assert len(passages) == 3 and sum(len(p.split()) for p in passages) <= MAX_CONTEXT_WORDS + 2 * len(passages)
+    assert len(passages) == 3 and sum(len(p.split()) for p in passages) <= Settings().prompt_words + 2 * len(passages)
     assert len(answer.hits) == len(passages)  # a marker can only name a passage the model saw
 
 
@@ -389,10 +390,11 @@ def test_injection_script_reports_an_obeyed_payload(seeds: Path) -> None:
 def test_load_script_checks_catch_a_crossed_page() -> None:
     from benchmarks.load import Session, check, parse
     from rag.records import Answer as Ans
-    from rag.ui_render import Turn, render_sources, render_transcript
+    from rag.ui.render import Turn, render_sources, render_transcript
 
     mine, other = Session(1, "a", "who met him?", 8), Session(2, "b", "where?", 3)
-    turns = [Turn(1, other.question, other.question, answer=Ans(other.question, "Basra.", (), (), True))]
+    answer = Ans(question=other.question, text="Basra.", citations=(), hits=(), abstained=True)
+    turns = [Turn(1, other.question, other.question, answer=answer)]
     parse(mine, render_transcript(turns), render_sources(turns))
     check(mine, None)
     assert mine.state == "abstained" and "page shows questions ['where?']" in mine.problem

@@ -7,8 +7,8 @@ import pytest
 
 from rag import index
 from rag.ingest import load_articles, parse_article
-from rag.retrieve import search
-from tests.conftest import FakeEmbedder
+from rag.retrieve import dense_ranking
+from tests.fakes import PROJECT, FakeEmbedder
 
 
 def _refresh(seeds: Path, folder: Path, embedder: FakeEmbedder | None = None, **kw: object):
@@ -104,76 +104,15 @@ def test_long_paragraph_is_embedded_in_pieces_but_cited_whole(tmp_path: Path) ->
     ix, _ = index.build([article], FakeEmbedder())
     assert len(ix.paragraphs) == 2 and len(ix.vectors) > 2
     assert set(ix.owners.tolist()) == {0, 1}
-    hits = search(ix, FakeEmbedder().embed(["Sentence number 70 talks about topic70"])[0], k=2)
-    assert hits[0].paragraph.id == "long:1"
-    assert len({h.paragraph.id for h in hits}) == len(hits)
-
-
-def test_search_orders_by_score(seeds: Path, tmp_path: Path) -> None:
-    ix, _, _ = _refresh(seeds, tmp_path / "ix")
-    hits = search(ix, FakeEmbedder().embed(["Soleimani Al-Asad base missiles January"])[0], k=3)
-    assert hits[0].paragraph.id == "000_efee75aea60a5e55:16"
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    assert search(ix, FakeEmbedder().embed(["x"])[0], k=0) == []
+    ranking = dense_ranking(ix, FakeEmbedder().embed(["Sentence number 70 talks about topic70"])[0], 2)
+    assert ix.paragraphs[ranking[0][0]].id == "long:1"
+    assert len({p for p, _ in ranking}) == len(ranking)
 
 
 def test_index_survives_copy(seeds: Path, tmp_path: Path) -> None:
     _refresh(seeds, tmp_path / "ix")
     shutil.copytree(tmp_path / "ix", tmp_path / "copy")
     assert len(index.load(tmp_path / "copy", "fake-hash-64").paragraphs) == 16
-
-
-def test_hybrid_finds_rare_names_dense_blurs(seeds: Path, tmp_path: Path) -> None:
-    from rag.retrieve import Bm25, hits
-
-    ix, _, _ = _refresh(seeds, tmp_path / "ix")
-    question = "Kataib Hezbollah"
-    query = FakeEmbedder().embed([question])[0]
-    found = hits(ix, query, question, 3, "hybrid", Bm25(ix))
-    assert found[0].paragraph.id == "000_efee75aea60a5e55:11"
-    assert [h.paragraph.id for h in hits(ix, query, question, 1, "bm25")] == ["000_efee75aea60a5e55:11"]
-    # Scores are the dense blend whatever ranked the hits: paragraph and best-sentence cosine averaged.
-    _, sentence_vectors = ix.sentences_of("000_efee75aea60a5e55:11")
-    paragraph_cos = float((ix.vectors[ix.owners == 10] @ query).max())
-    assert found[0].score == pytest.approx((paragraph_cos + float((sentence_vectors @ query).max())) / 2, abs=1e-6)
-    with pytest.raises(ValueError, match="unknown retriever"):
-        hits(ix, query, question, 3, "nope")
-
-
-def test_hybrid_prefers_the_paragraph_with_one_sentence_that_answers(tmp_path: Path) -> None:
-    from rag.retrieve import hits
-
-    ix = _index_texts(
-        tmp_path,
-        a="Title A\n\nThe mayor opened the bridge. Weather stayed calm all week.",
-        b="Title B\n\nThe mayor spoke. A bridge was old. Shops opened.",
-    )
-    question = "Which bridge did the mayor open?"
-    query = FakeEmbedder().embed(["mayor opened bridge"])[0]
-    # Whole-paragraph vectors and BM25 favour the paragraph that scatters the words over three sentences ...
-    assert hits(ix, query, question, 1, "fusion")[0].paragraph.id == "b:1"
-    # ... the sentence-sharpened dense score finds the one sentence that says it.
-    assert hits(ix, query, question, 1, "hybrid")[0].paragraph.id == "a:1"
-
-
-def test_evidence_falls_when_the_questions_rare_words_are_missing(seeds: Path, tmp_path: Path) -> None:
-    from rag.retrieve import Bm25, evidence, hits
-
-    ix, _, _ = _refresh(seeds, tmp_path / "ix")
-    bm25 = Bm25(ix)
-    rouhani = ix.paragraphs[ix.positions["000_efee75aea60a5e55:8"]].text
-    assert bm25.coverage("Who met the Iraqi foreign minister?", rouhani) == 1.0
-    # Same topic, but the person asked about is in no article: the rare word carries most of the weight.
-    assert bm25.coverage("Who met the Zambian foreign minister Mwansa?", rouhani) < 0.5
-    assert bm25.idf("mwansa") > bm25.idf("minister")
-
-    def evidence_of(question: str) -> float:
-        query = FakeEmbedder().embed([question])[0]
-        return evidence(question, hits(ix, query, question, 3, "hybrid", bm25), bm25)
-
-    iraqi, zambian = "Who met the Iraqi foreign minister?", "Who met the Zambian foreign minister Mwansa?"
-    assert evidence_of(zambian) < evidence_of(iraqi)
-    assert evidence("anything", [], bm25) == 0.0
 
 
 def test_sentence_vectors_are_stored_and_survive_incremental_updates(seeds: Path, tmp_path: Path) -> None:
@@ -187,39 +126,6 @@ def test_sentence_vectors_are_stored_and_survive_incremental_updates(seeds: Path
     assert ix2.sentences_of("extra:1")[0] == ["The mayor opened a bridge.", "Nobody came."]
     loaded = index.load(tmp_path / "ix", "fake-hash-64")
     np.testing.assert_array_equal(loaded.sentence_offsets, ix2.sentence_offsets)
-
-
-def test_context_keeps_the_sentences_closest_to_the_question(seeds: Path, tmp_path: Path) -> None:
-    from rag.generate import select_context
-    from rag.retrieve import search
-
-    ix, _, _ = _refresh(seeds, tmp_path / "ix")
-    query = FakeEmbedder().embed(["Soleimani killed January Al-Asad missiles"])[0]
-    hits = search(ix, query, 2)
-    passages = select_context(query, hits, ix, budget=10)
-    assert len(passages) == 2
-    assert passages[0].startswith("The US also killed Iranian IRGC commander Qasem Soleimani in January")
-    assert "Rumors indicate" not in passages[0]  # over budget, and less similar
-    with pytest.raises(ValueError, match="unknown context"):
-        select_context(query, hits, ix, budget=80, context="all")
-
-
-def test_top_context_spends_the_budget_on_the_first_hit(tmp_path: Path) -> None:
-    from rag.generate import select_context
-    from rag.retrieve import search
-
-    ix = _index_texts(
-        tmp_path,
-        a="A\n\nThe mayor opened the bridge. It cost millions. Crowds came.",
-        b="B\n\nThe mayor praised the bridge. The bridge was opened late. Rain fell.",
-    )
-    query = FakeEmbedder().embed(["mayor opened bridge cost"])[0]
-    hits = search(ix, query, 2)
-    assert [h.paragraph.id for h in hits] == ["a:1", "b:1"]
-    best = select_context(query, hits, ix, budget=16)
-    top = select_context(query, hits, ix, budget=16, context="top")
-    assert best == ["The mayor opened the bridge.", "The mayor praised the bridge. The bridge was opened late."]
-    assert top == ["The mayor opened the bridge. It cost millions. Crowds came.", "The bridge was opened late."]
 
 
 def test_old_format_index_is_rebuilt(seeds: Path, tmp_path: Path) -> None:
@@ -244,12 +150,10 @@ def test_killed_save_leaves_the_previous_index_whole(seeds: Path, tmp_path: Path
     before, _, _ = _refresh(seeds, folder)
     (seeds / "extra.txt").write_text("Extra title\n" + " ".join(f"Sentence {i} here." for i in range(3000)))
     script = textwrap.dedent(f"""
-        import sys
         from pathlib import Path
-        sys.path.insert(0, {str(Path(__file__).parent.parent)!r})
         from rag import index
         from rag.ingest import load_articles
-        from tests.conftest import FakeEmbedder
+        from tests.fakes import FakeEmbedder
         articles, _ = load_articles(Path({str(seeds)!r}))
         built, _ = index.build(articles, FakeEmbedder())
         print("built", flush=True)
@@ -257,7 +161,9 @@ def test_killed_save_leaves_the_previous_index_whole(seeds: Path, tmp_path: Path
             index.save(built, Path({str(folder)!r}))
     """)
     for delay in (0.0, 0.003, 0.01, 0.02, 0.05, 0.1):
-        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, "-c", script], stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(PROJECT)}
+        )
         assert child.stdout is not None and child.stdout.readline() == b"built\n"
         time.sleep(delay)
         os.kill(child.pid, signal.SIGKILL)
@@ -282,7 +188,7 @@ def test_index_type_follows_corpus_size(monkeypatch: pytest.MonkeyPatch) -> None
     vectors = _clustered(3000)
     exact = index.make_faiss(vectors[:100])
     assert isinstance(exact, faiss.IndexFlatIP)
-    monkeypatch.setattr(index, "EXACT_ROWS", 1000)
+    monkeypatch.setattr(index.searcher, "EXACT_ROWS", 1000)
     approx = index.make_faiss(vectors)
     assert isinstance(approx, faiss.IndexIVFFlat) and approx.nprobe == index.IVF_PROBES < approx.nlist
     assert faiss.omp_get_max_threads() == 1  # searches run single-threaded after a build
@@ -309,7 +215,7 @@ def _articles(n: int, seed: int = 0) -> list:
 def test_large_index_update_keeps_centroids_and_matches_exact(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import faiss
 
-    monkeypatch.setattr(index, "EXACT_ROWS", 100)
+    monkeypatch.setattr(index.searcher, "EXACT_ROWS", 100)
     articles = _articles(60)
     first, _ = index.build(articles, FakeEmbedder())
     assert isinstance(first.faiss, faiss.IndexIVFFlat) and first.faiss.ntotal == len(first.vectors) == 360
@@ -321,7 +227,7 @@ def test_large_index_update_keeps_centroids_and_matches_exact(monkeypatch: pytes
     # The trained centroids are kept; every row sits in the list of its nearest centroid.
     np.testing.assert_array_equal(ivf.quantizer.reconstruct_n(0, ivf.nlist),
                                   first.faiss.quantizer.reconstruct_n(0, first.faiss.nlist))
-    np.testing.assert_array_equal(index._lists(ivf), ivf.quantizer.assign(second.vectors, 1)[:, 0])
+    np.testing.assert_array_equal(index.searcher._lists(ivf), ivf.quantizer.assign(second.vectors, 1)[:, 0])
     # Probing every list is exact search: the same scores as a flat index (tied rows may swap).
     exact = faiss.IndexFlatIP(second.vectors.shape[1])
     exact.add(second.vectors)
@@ -334,7 +240,7 @@ def test_large_index_update_keeps_centroids_and_matches_exact(monkeypatch: pytes
     assert isinstance(loaded.vectors, np.memmap)  # memory-mapped, not read into RAM
     query = second.vectors[7:8]
     assert loaded.faiss.search(query, 1)[1][0, 0] == 7
-    assert [h.paragraph for h in search(loaded, query[0], 3)] == [h.paragraph for h in search(second, query[0], 3)]
+    assert [p for p, _ in dense_ranking(loaded, query[0], 3)] == [p for p, _ in dense_ranking(second, query[0], 3)]
 
 
 def test_truncated_file_is_detected_without_hashing(
@@ -344,7 +250,7 @@ def test_truncated_file_is_detected_without_hashing(
     (generation,) = (tmp_path / "ix").glob("gen-*")
     with (generation / "sentence_vectors.npy").open("r+b") as f:
         f.truncate(1000)
-    monkeypatch.setattr(index, "sha256_file", lambda path: pytest.fail(f"hashed {path}"))
+    monkeypatch.setattr(index.store, "sha256_file", lambda path: pytest.fail(f"hashed {path}"))
     with pytest.raises(index.BadIndexError, match="truncated"):
         index.load(tmp_path / "ix", "fake-hash-64")
 
@@ -360,8 +266,8 @@ def test_only_files_changed_since_the_stamp_are_hashed(
     later = time.time_ns() + 10**9  # as if hashing at save time had taken a second (as it does for big indexes)
     os.utime(generation / index.STAMP, ns=(later, later))
     hashed: list[str] = []
-    real = index.sha256_file
-    monkeypatch.setattr(index, "sha256_file", lambda path: hashed.append(path.name) or real(path))
+    real = index.store.sha256_file
+    monkeypatch.setattr(index.store, "sha256_file", lambda path: hashed.append(path.name) or real(path))
     index.load(tmp_path / "ix", "fake-hash-64")
     assert hashed == []
     os.utime(generation / "owners.npy")  # touched: its ctime moves, so it is hashed again (and matches)
@@ -372,17 +278,12 @@ def test_only_files_changed_since_the_stamp_are_hashed(
     assert sorted(hashed) == sorted(index.FILES)
 
 
-def test_builds_use_the_embedders_bulk_path(seeds: Path) -> None:
-    class Bulk(FakeEmbedder):
-        def embed_bulk(self, texts: list[str]) -> np.ndarray:
-            self.bulk = [*getattr(self, "bulk", []), *texts]
-            return self.embed(texts)
+def test_the_engine_builds_indexes_with_the_bulk_embedder() -> None:
+    from rag.embed import MiniLMEmbedder
+    from rag.pipeline import Engine
 
-    embedder = Bulk()
-    articles, _ = load_articles(seeds)
-    built, _ = index.build(articles, embedder)
-    assert sorted(embedder.bulk) == sorted(t for call in embedder.calls for t in call)
-    np.testing.assert_array_equal(built.vectors, index.build(articles, FakeEmbedder())[0].vectors)
+    indexer = Engine().embedder  # nothing is loaded until the first text
+    assert isinstance(indexer, MiniLMEmbedder) and indexer.bulk and not MiniLMEmbedder().bulk
 
 
 @pytest.mark.real
@@ -392,6 +293,22 @@ def test_minilm_bulk_vectors_match_float32() -> None:
 
     articles, _ = load_articles(Path(__file__).resolve().parent.parent / "seeds")
     texts = [s for a in articles for p in a.paragraphs for s in (p.text, *p.text.split(". "))][:200]
-    embedder = MiniLMEmbedder()
-    cosines = np.sum(embedder.embed(texts) * embedder.embed_bulk(texts), axis=1)
+    cosines = np.sum(MiniLMEmbedder().embed(texts) * MiniLMEmbedder(bulk=True).embed(texts), axis=1)
     assert cosines.min() > 0.999
+
+
+def test_a_full_disk_while_saving_is_one_clear_error_and_keeps_the_previous_index(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, _, _ = _refresh(seeds, tmp_path / "ix")
+    (seeds / "extra.txt").write_text("Extra title\nThe mayor opened a bridge.")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index.store.np, "save", full)
+    with pytest.raises(index.BadIndexError, match=r"cannot write the index into .*ix \(No space left on device\)"):
+        _refresh(seeds, tmp_path / "ix")
+    monkeypatch.undo()
+    assert len(list((tmp_path / "ix").glob("gen-*"))) == 1  # the half-written generation is gone
+    assert len(index.load(tmp_path / "ix", "fake-hash-64").paragraphs) == len(before.paragraphs)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from rag.ingest import IngestError, load_articles, parse_article, read_article, recover_paragraphs, split_glued
-from tests.conftest import SEED
+from tests.fakes import SEED
 
 
 def test_seed_metadata_is_not_a_paragraph() -> None:

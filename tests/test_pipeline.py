@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -72,8 +73,8 @@ def test_truncated_last_sentence_is_dropped(make_engine: Callable[..., Engine]) 
     original = engine.llm.stream
 
     def truncated(*args: object, **kwargs: object):
-        yield from original(*args, **kwargs)
-        engine.llm.last = engine.llm.last.__class__(**{**engine.llm.last.__dict__, "truncated": True})
+        completion = yield from original(*args, **kwargs)
+        return replace(completion, truncated=True)
 
     engine.llm.stream = truncated
     answer = engine.ask(SEED_Q)

@@ -78,7 +78,7 @@ def test_numpy_minilm_gives_sentence_transformers_vectors() -> None:
 
 
 def test_saved_prompt_prefix_gives_the_same_answer(engine: Engine, tmp_path: Path) -> None:
-    from rag.llm import LlamaCppLLM
+    from rag.llm import LlamaCppLLM, complete
     from rag.prompts import answer_prefix, answer_prompt
 
     path = engine.llm.path  # type: ignore[attr-defined]
@@ -86,8 +86,8 @@ def test_saved_prompt_prefix_gives_the_same_answer(engine: Engine, tmp_path: Pat
     fresh = LlamaCppLLM(path, threads=engine.settings.threads)
     fresh.prime(answer_prefix(), tmp_path)  # evaluates and saves
     assert len(list(tmp_path.glob("*.npz"))) == 1
-    expected = fresh.complete(prompt, max_tokens=16).text
+    expected = complete(fresh, prompt, max_tokens=16).text
     reloaded = LlamaCppLLM(path, threads=engine.settings.threads)
     reloaded.prime(answer_prefix(), tmp_path)  # loads the saved state
-    result = reloaded.complete(prompt, max_tokens=16)
+    result = complete(reloaded, prompt, max_tokens=16)
     assert result.text == expected and "Rouhani" in result.text

@@ -6,12 +6,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag import ui_app, ui_engines
+from rag.articles import ArticleError, html_to_text, remove_article, safe_stem, save_article, upload_text
 from rag.pipeline import Engine
 from rag.records import Answer, Citation, Hit, Paragraph
-from rag.ui_articles import ArticleError, html_to_text, remove_article, safe_stem, save_article, upload_text
-from rag.ui_engines import EngineHub
-from rag.ui_render import Turn, render_articles, render_sources, render_transcript
+from rag.ui import app as ui_app
+from rag.ui import engines as ui_engines
+from rag.ui.engines import EngineHub
+from rag.ui.render import Turn, render_articles, render_sources, render_transcript
 
 SEED_Q = "who met the Iraqi foreign minister?"
 EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)> ${alert(3)} {{constructor}}"
@@ -23,12 +24,14 @@ NEW_ARTICLE = (
 
 
 def _paragraph(text: str, number: int = 1, title: str = "T") -> Paragraph:
-    return Paragraph(f"a:{number}", "a", title, number, text)
+    return Paragraph(id=f"a:{number}", article_id="a", article_title=title, number=number, text=text)
 
 
 def _answer(text: str, paragraph: Paragraph, evidence: str, abstained: bool = False) -> Answer:
-    citations = () if abstained else (Citation(1, paragraph, 0.9, text, evidence),)
-    return Answer("q", text, citations, (Hit(paragraph, 0.7), Hit(_paragraph("other", 2), 0.4)), abstained)
+    cited = Citation(marker=1, paragraph=paragraph, support=0.9, sentence=text, evidence=evidence)
+    citations = () if abstained else (cited,)
+    hits = (Hit(paragraph=paragraph, score=0.7), Hit(paragraph=_paragraph("other", 2), score=0.4))
+    return Answer(question="q", text=text, citations=citations, hits=hits, abstained=abstained)
 
 
 def _no_live_markup(html: str) -> None:
@@ -197,3 +200,14 @@ def test_chosen_retriever_is_used_for_the_question(make_engine: Callable[..., En
         assert answer is not None and [h.paragraph.id for h in answer.hits] == [h.paragraph.id for h in expected]
     with pytest.raises(ValueError):
         engine.retrieve(SEED_Q, 3, "nonsense")
+
+
+def test_a_disk_error_while_saving_an_article_is_an_article_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(self: Path, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "open", full)
+    with pytest.raises(ArticleError, match=r"cannot save the article in .* \(No space left on device\)"):
+        save_article(tmp_path, "Some text here.", title="A title")

@@ -14,20 +14,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from conftest import FakeEmbedder, FakeLLM
 
 from rag.cite import words
 from rag.embed import sentences
 from rag.pipeline import Engine
 from rag.settings import Settings
-from rag.ui_app import build_app, launch
+from rag.ui.app import build_app, launch
+from tests.fakes import FakeEmbedder, FakeLLM
 
 
 def extractive(prompt: str) -> str:
@@ -51,19 +47,6 @@ def extractive(prompt: str) -> str:
     return f"{sentence.rstrip('.')} [{number}]."
 
 
-class SlowFakeLLM(FakeLLM):
-    """FakeLLM that takes ``delay`` seconds per piece, so the browser can see the answer stream."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(extractive)
-        self.delay = delay
-
-    def stream(self, prompt: str, **kwargs: object) -> Iterator[str]:
-        for piece in super().stream(prompt, **kwargs):  # type: ignore[arg-type]
-            time.sleep(self.delay)
-            yield piece
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -72,7 +55,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.1, help="seconds per streamed piece")
     args = parser.parse_args()
     settings = Settings(seeds_dir=args.seeds, index_dir=args.index, min_score=0.05)
-    engine = Engine(settings, embedder=FakeEmbedder(), llm=SlowFakeLLM(args.delay))
+    engine = Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM(extractive, delay=args.delay))
     launch(build_app(engine), "127.0.0.1", args.port, quiet=True)
 
 

@@ -1,7 +1,7 @@
 """Question sets for ``rag eval`` and the corpus they are asked against.
 
-SQuAD v1.1 JSON, JSONL or CSV -> ``Question`` records, plus the index to
-ask them of (``load``).
+SQuAD v1.1 JSON, JSONL or CSV -> ``Question`` records (the index to ask
+them of is ``rag.eval.corpus``).
 
 A SQuAD file is also a corpus: every ``data[]`` article becomes an
 ``Article`` (id = slug of its title) and every ``context`` one ``Paragraph``,
@@ -18,8 +18,6 @@ Question ids drive resuming, so they must be stable: SQuAD ids are kept, a
 row without an ``id`` gets one derived from the question text (not the line
 number, which shifts when rows are added above it).
 
-A SQuAD corpus is indexed once into a cache folder keyed by its content and
-the embedder, so the same files are embedded once per machine, not per run.
 """
 
 from __future__ import annotations
@@ -32,16 +30,13 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rag import index
-from rag.embed import Embedder
-from rag.pipeline import Engine
+from rag.errors import RagError
 from rag.records import Article, Paragraph
-from rag.settings import Settings
 
 FIELDS = ("id", "question", "answers", "gold_article", "gold_paragraph", "answerable")
 
 
-class EvalError(ValueError):
+class EvalError(RagError):
     """A ``rag eval`` invocation that cannot run; the message says why."""
 
 
@@ -117,7 +112,9 @@ def read_squad(path: Path, taken: frozenset[str] = frozenset()) -> tuple[list[Ar
             if not isinstance(para, dict) or not isinstance(para.get("context"), str) or not para["context"].strip():
                 raise QuestionFileError(f"{pwhere}: missing 'context' text")
             pid = f"{article_id}:{p_pos + 1}"
-            paragraphs.append(Paragraph(pid, article_id, title, p_pos + 1, para["context"]))
+            paragraphs.append(
+                Paragraph(id=pid, article_id=article_id, article_title=title, number=p_pos + 1, text=para["context"])
+            )
             for q_pos, qa in enumerate(para.get("qas") or []):
                 qwhere = f"{pwhere}.qas[{q_pos}]"
                 if not isinstance(qa, dict) or not str(qa.get("question") or "").strip() or not qa.get("id"):
@@ -136,7 +133,9 @@ def read_squad(path: Path, taken: frozenset[str] = frozenset()) -> tuple[list[Ar
                     )
                 )
         digest = hashlib.sha256("\n\n".join([title, *(p.text for p in paragraphs)]).encode("utf-8")).hexdigest()
-        articles.append(Article(article_id, title, tuple(paragraphs), source=str(path), sha256=digest))
+        articles.append(
+            Article(id=article_id, title=title, paragraphs=tuple(paragraphs), source=str(path), sha256=digest)
+        )
     return articles, questions
 
 
@@ -294,80 +293,3 @@ def check_gold(questions: list[Question], paragraph_ids: set[str], article_ids: 
             raise QuestionFileError(f"{q.origin}: gold_paragraph {q.gold_paragraph!r} is not in the index ({corpus})")
         if q.gold_article and q.gold_article not in article_ids:
             raise QuestionFileError(f"{q.origin}: gold_article {q.gold_article!r} is not in the index ({corpus})")
-
-
-def load(
-    questions_file: Path,
-    embedder: Embedder,
-    settings: Settings,
-    *,
-    corpus_files: tuple[Path, ...] = (),
-    cache_dir: Path,
-    limit: int | None = None,
-    seed: int = 0,
-    unanswerable_from: Path | None = None,
-    unanswerable: int | None = None,
-    pool_questions: bool = False,
-    holdout: int = 0,
-) -> tuple[list[Question], index.Index, dict, dict]:
-    """Read the questions and index their corpus.
-
-    Returns (questions, index, facts that change results, facts only worth
-    showing). The corpus is the SQuAD files (the question file if it is one,
-    plus ``corpus_files``), else the articles folder of ``settings``.
-    ``pool_questions`` asks the questions of every corpus file, not only the
-    question file's. ``holdout`` removes that many articles (drawn with
-    ``seed``) from the corpus: their questions become unanswerable ones from
-    the same domain, a harder test of abstention than another corpus's.
-    """
-    squad_files = ([questions_file] if is_squad(questions_file) else []) + list(corpus_files)
-    for path in [questions_file, *corpus_files, *([unanswerable_from] if unanswerable_from else [])]:
-        if not path.is_file():
-            raise EvalError(f"{path}: no such file")
-    if any(not is_squad(p) for p in corpus_files):
-        raise EvalError("--corpus takes SQuAD v1.1 .json files")
-    if unanswerable_from and any(unanswerable_from.resolve() == p.resolve() for p in squad_files):
-        raise EvalError(f"{unanswerable_from}: is part of the corpus, so its questions are answerable")
-    # Every file is read and checked before the slow part (embedding), so a typo fails at once.
-    articles, by_file = pool_squad(squad_files) if squad_files else ([], {})
-    if pool_questions and not squad_files:
-        raise EvalError("--pool-questions needs SQuAD files")
-    if pool_questions:
-        questions = [q for qs in by_file.values() for q in qs]
-    else:
-        questions = by_file[questions_file.resolve()] if is_squad(questions_file) else read_rows(questions_file)
-    check_unique(questions)
-    extra = as_unanswerable(read_questions(unanswerable_from)) if unanswerable_from else []
-    if holdout:
-        if not squad_files or holdout >= len(articles):
-            raise EvalError(f"--holdout {holdout}: needs SQuAD files with more than {holdout} articles")
-        held = set(random.Random(seed + 2).sample(sorted(a.id for a in articles), holdout))
-        articles = [a for a in articles if a.id not in held]
-        extra += as_unanswerable([q for q in questions if q.gold_article in held])
-        questions = [q for q in questions if q.gold_article not in held]
-    if squad_files:
-        key = hashlib.sha256("\n".join([embedder.name, *(f"{a.id} {a.sha256}" for a in articles)]).encode())
-        folder = cache_dir / key.hexdigest()[:16]
-        idx, _, _ = index.refresh(articles, folder, embedder, progress=index.progress_bar("embedding corpus"))
-        corpus: dict = {"corpus": [str(p) for p in dict.fromkeys(squad_files)]}
-    else:
-        engine = Engine(settings, embedder)
-        engine.refresh(progress=index.progress_bar("embedding articles"))
-        idx, folder = engine.index, settings.index_dir
-        corpus = {"corpus": str(settings.seeds_dir)}
-    check_gold(questions, {p.id for p in idx.paragraphs}, {a.id for a in idx.articles}, str(corpus["corpus"]))
-    questions = sample(questions, limit, seed)
-    if extra:
-        n = unanswerable if unanswerable is not None else max(1, round(len(questions) / 4))
-        questions = interleave(questions, sample(extra, n, seed + 1))
-        check_unique(questions)
-        if unanswerable_from:
-            corpus["unanswerable_sha256"] = index.sha256_file(unanswerable_from)
-    if pool_questions or holdout:
-        corpus.update(pool_questions=pool_questions, holdout=holdout)
-    corpus.update(
-        questions_sha256=index.sha256_file(questions_file),
-        corpus_sha256=idx.corpus_sha256,
-        paragraphs=len(idx.paragraphs),
-    )
-    return questions, idx, corpus, {"index": str(folder), "unanswerable_from": str(unanswerable_from or "")}

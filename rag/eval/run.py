@@ -1,10 +1,11 @@
-"""Evaluate: ask a question set, measure retrieval and answers (``rag eval``).
+"""The ``rag eval`` run: ask a question set, measure retrieval and answers.
 
 For every question each retriever fetches the top 10 paragraphs (recall@k
 and MRR need a fixed depth, whatever k the model is given), then the engine
 answers it end to end, and the per-question scores are appended to
 ``results.jsonl`` at once. Scoring happens here, while the ``Answer`` with
-its whole paragraphs is at hand; ``rag.report`` only aggregates the lines.
+its whole paragraphs is at hand (``rag.eval.metrics``); ``rag.eval.report``
+only aggregates the lines.
 
 Retrievers are the project's own, by name, through ``Engine.retrieve``
 (``dense``, ``bm25``, ``hybrid``); ``default`` is the configured one
@@ -20,30 +21,27 @@ free of evaluation code.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import hashlib
 import json
-import re
-import string
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from rag import cite, report, retrieve
-from rag.cite import strip_markers
+from rag import retrieve
 from rag.embed import Embedder, MiniLMEmbedder
+from rag.eval import report
+from rag.eval.corpus import load
+from rag.eval.metrics import gold_rank, score
+from rag.eval.questions import EvalError, Question, is_squad
+from rag.gguf import PACKAGED
 from rag.llm import LLM
 from rag.minilm import NumpyMiniLM
-from rag.models import PACKAGED
-from rag.pipeline import Engine, said_not_found
-from rag.questions import EvalError, Question, is_squad, load
-from rag.records import Answer, Hit, Paragraph
-from rag.settings import Settings, _cache_home, load_settings
-from rag.text import words
+from rag.pipeline import Engine
+from rag.records import Hit
+from rag.settings import Settings, cache_home, load_settings
 
 # "gold" hands the model the gold paragraph alone: the answer quality retrieval cannot beat.
 RETRIEVER_CHOICES = ("default", *retrieve.RETRIEVERS, "gold")
@@ -55,118 +53,6 @@ def retriever_names(choice: str, compare: bool, settings: Settings) -> list[str]
     """Concrete retriever names to measure: "default" is the configured one (``Settings.retriever``)."""
     default = settings.retriever
     return list(dict.fromkeys([*COMPARED, default])) if compare else [default if choice == "default" else choice]
-
-
-# ---- per-question scores ------------------------------------------------------
-
-_PUNCT = set(string.punctuation)
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD v1.1 normalization: lowercase, drop punctuation and articles, collapse whitespace.
-
-    >>> normalize_answer("The  U.S.-led Coalition!")
-    'usled coalition'
-    """
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def exact_match(prediction: str, golds: Sequence[str]) -> float:
-    return max((float(normalize_answer(prediction) == normalize_answer(g)) for g in golds), default=0.0)
-
-
-def token_f1(prediction: str, golds: Sequence[str]) -> float:
-    """SQuAD token F1, maximum over the gold answers."""
-    pred = normalize_answer(prediction).split()
-    best = 0.0
-    for gold in golds:
-        truth = normalize_answer(gold).split()
-        same = sum((Counter(pred) & Counter(truth)).values())
-        if same:
-            p, r = same / len(pred), same / len(truth)
-            best = max(best, 2 * p * r / (p + r))
-    return best
-
-
-def gold_rank(hits: Sequence[Hit], q: Question) -> int | None:
-    """1-based rank of the gold paragraph (or, lacking one, of the gold article's first paragraph)."""
-    if not q.has_gold:
-        return None
-    for rank, h in enumerate(hits, start=1):
-        if (h.paragraph.id == q.gold_paragraph) if q.gold_paragraph else (h.paragraph.article_id == q.gold_article):
-            return rank
-    return None
-
-
-def markers_ok(text: str, allowed: set[int]) -> bool:
-    """Every bracket is a well-formed ``[n]`` with n in ``allowed``."""
-    pairs = _BRACKETS.findall(text)
-    if text.count("[") != len(pairs) or text.count("]") != len(pairs):
-        return False
-    return all(re.fullmatch(r"\d+", m) and int(m) in allowed for m in pairs)
-
-
-def citation_counts(
-    text: str, by_marker: dict[int, Paragraph], question: str, min_support: float
-) -> tuple[int, int, int]:
-    """(claims, citations, claims supported by their citation) of an answer text.
-
-    Claims come from ``rag.cite.claims`` (at most one marker each, so a
-    supported claim is also a supporting citation); claims that only restate
-    the question are skipped, as ``rag.cite.verify`` does. A marker without a
-    paragraph behind it is a citation that supports nothing.
-    """
-    claims = citations = supported = 0
-    asked = set(words(question))
-    for c in cite.claims(text):
-        if not set(words(c.text)) - asked:
-            continue
-        claims += 1
-        citations += c.marker is not None
-        p = by_marker.get(c.marker) if c.marker is not None else None
-        supported += p is not None and cite.support(c.text, p.text, question) >= min_support
-    return claims, citations, supported
-
-
-def citation_correct(q: Question, answer: Answer) -> bool | None:
-    """Cited paragraphs include the gold one, or contain a gold answer (None: not applicable)."""
-    if answer.abstained or not q.answerable or not (q.gold_paragraph or q.gold_article or q.answers):
-        return None
-    cited = [c.paragraph for c in answer.citations]
-    if q.gold_paragraph and any(p.id == q.gold_paragraph for p in cited):
-        return True
-    if not q.gold_paragraph and q.gold_article and any(p.article_id == q.gold_article for p in cited):
-        return True
-    golds = [f" {normalize_answer(a)} " for a in q.answers if normalize_answer(a)]
-    return any(g in f" {normalize_answer(p.text)} " for g in golds for p in cited)
-
-
-def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
-    final = {c.marker: c.paragraph for c in answer.citations}
-    shown = {i: h.paragraph for i, h in enumerate(answer.hits, start=1)}  # passage [n] is hits[n-1]
-    raw = "" if said_not_found(answer.raw) else answer.raw
-    text = "" if answer.abstained else strip_markers(answer.text)
-    graded = q.answerable and bool(q.answers)
-    claims, citations, supported = citation_counts(
-        "" if answer.abstained else answer.text, final, q.question, min_support
-    )
-    raw_claims, raw_citations, raw_supported = citation_counts(raw, shown, q.question, min_support)
-    return report.Scores(
-        em=exact_match(text, q.answers) if graded and text else (0.0 if graded else None),
-        f1=token_f1(text, q.answers) if graded and text else (0.0 if graded else None),
-        citation_correct=citation_correct(q, answer),
-        claims=claims,
-        citations=citations,
-        supported=supported,
-        raw_claims=raw_claims,
-        raw_citations=raw_citations,
-        raw_supported=raw_supported,
-        markers_ok=None if answer.abstained else markers_ok(answer.text, set(final)),
-        raw_markers_ok=markers_ok(raw, set(shown)) if raw else None,
-    )
 
 
 def _ids(hits: Sequence[Hit]) -> tuple[tuple[str, float], ...]:
@@ -182,7 +68,7 @@ def evaluate_question(
         t0 = time.perf_counter()
         if name == "gold":
             ix = engine.index
-            gold = [Hit(ix.paragraphs[ix.positions[q.gold_paragraph]], 1.0)] if q.gold_paragraph else []
+            gold = [Hit(paragraph=ix.paragraphs[ix.positions[q.gold_paragraph]], score=1.0)] if q.gold_paragraph else []
             fetched[name] = (gold, 0.0)
         else:
             fetched[name] = (engine.retrieve(q.question, report.METRIC_K, name), time.perf_counter() - t0)
@@ -220,7 +106,10 @@ def evaluate_question(
 
 def check_run_dir(out: Path, fingerprint: dict, overwrite: bool) -> None:
     """Resume only a run made with the same settings; ``overwrite`` starts it afresh."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise EvalError(f"{out}: cannot create the run folder ({err.strerror or err})") from None
     path = out / "run.json"
     fingerprint = json.loads(json.dumps(fingerprint))  # compare as stored: tuples become lists
     if path.exists() and not overwrite:
@@ -286,7 +175,7 @@ def run(
         )
         try:
             report.write_report(out, finished, meta, partial=True)
-        except Exception as err:  # the original error matters more
+        except OSError as err:  # the original error matters more
             print(f"rag eval: could not write the partial report: {err}", file=sys.stderr)
         raise
     bar.close()
@@ -297,7 +186,7 @@ def run(
 # ---- the whole command ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Plan:
     """What ``rag eval`` was asked to do (the parsed command line)."""
 
@@ -320,7 +209,7 @@ class Plan:
     pool_questions: bool = False
     holdout: int = 0
     overwrite: bool = False
-    cache_dir: Path = _cache_home() / "eval-index"
+    cache_dir: Path = cache_home() / "eval-index"
 
 
 def evaluate(
@@ -341,7 +230,7 @@ def evaluate(
             raise EvalError(f"--compare-models: unknown model {name!r} (one of {', '.join(PACKAGED)}, or a .gguf path)")
     if is_squad(plan.questions_file) and (plan.seeds or plan.index_dir):
         raise EvalError("--seeds/--index are for .jsonl/.csv questions; a SQuAD file brings its own corpus")
-    indexer = embedder or MiniLMEmbedder()  # loads (and imports torch) only if something must be embedded
+    indexer = embedder or MiniLMEmbedder(bulk=True)  # loads (and imports torch) only if something must be embedded
     asker = embedder or NumpyMiniLM()  # questions get the same vectors the way ask() does, without torch
     questions, idx, corpus, info = load(
         plan.questions_file,
@@ -402,83 +291,3 @@ def evaluate(
     if len(variants) > 1:
         report.write_comparison(plan.out, summaries, {"questions_file": str(plan.questions_file), **corpus, **info})
     return summaries
-
-
-# ---- command line -----------------------------------------------------------------------
-
-
-def add_eval_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="evaluate retrieval and answers on a question set")
-    p.add_argument("questions", type=Path, help="SQuAD v1.1 .json (brings its corpus), or .jsonl/.csv questions")
-    p.add_argument("--out", type=Path, required=True, help="run folder (rerun with the same folder to resume)")
-    p.add_argument("--corpus", type=Path, action="append", default=[], help="more SQuAD files pooled into the index")
-    p.add_argument("--seeds", type=Path, help="articles folder the .jsonl/.csv questions are about (default: seeds/)")
-    p.add_argument("--index", type=Path, help="index folder for --seeds")
-    p.add_argument("--limit", type=int, help="ask a random sample of this many questions")
-    p.add_argument("--sample-seed", type=int, default=0, help="seed of the --limit sample (default 0)")
-    p.add_argument("--k", type=int, help="paragraphs handed to the model (metrics always use the top 10)")
-    p.add_argument("--model", help="packaged model name or .gguf path")
-    p.add_argument(
-        "--retriever",
-        choices=RETRIEVER_CHOICES,
-        default="default",
-        help="retriever to measure and answer with (default: the configured one, $RAG_RETRIEVER; "
-        "gold: the gold paragraph alone)",
-    )
-    p.add_argument("--compare", action="store_true", help="dense, bm25 and the default retriever side by side")
-    p.add_argument("--compare-answers", action="store_true", help="with --compare: answers for every retriever too")
-    p.add_argument("--compare-models", help=f"NAME,NAME: models side by side (default --limit {COMPARE_MODELS_LIMIT})")
-    p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only, no model")
-    p.add_argument("--unanswerable-from", type=Path, help="add questions from this file, not in the corpus")
-    p.add_argument("--unanswerable", type=int, help="how many (default: a quarter of the answerable ones)")
-    p.add_argument("--pool-questions", action="store_true", help="ask the questions of every --corpus file too")
-    p.add_argument(
-        "--holdout",
-        type=int,
-        default=0,
-        help="drop this many articles from the corpus; their questions become unanswerable",
-    )
-    p.add_argument("--overwrite", action="store_true", help="discard an existing run in --out")
-    p.add_argument("--cache-dir", type=Path, default=Plan.cache_dir, help="where corpus indexes are cached")
-    p.set_defaults(func=cmd_eval)
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    for flag in ("limit", "k", "unanswerable", "holdout"):
-        value = getattr(args, flag)
-        if value is not None and value < (0 if flag in ("unanswerable", "holdout") else 1):
-            raise EvalError(f"--{flag} must be {'positive' if flag in ('limit', 'k') else '>= 0'}, not {value}")
-    plan = Plan(
-        args.questions,
-        args.out,
-        tuple(args.corpus),
-        args.seeds,
-        args.index,
-        args.limit,
-        args.sample_seed,
-        args.k,
-        args.model,
-        args.retriever,
-        args.compare,
-        args.compare_answers,
-        tuple(m.strip() for m in (args.compare_models or "").split(",") if m.strip()),
-        args.retrieval_only,
-        args.unanswerable_from,
-        args.unanswerable,
-        args.pool_questions,
-        args.holdout,
-        args.overwrite,
-        args.cache_dir,
-    )
-    for name, s in evaluate(plan):
-        parts = [f"{r.retriever} R@1/5/10 {r.recall[0]:.2f}/{r.recall[4]:.2f}/{r.recall[9]:.2f}" for r in s.retrieval]
-        total = next(x for x in s.latency if x.name == "total")
-        if s.answered.n:
-            parts.append(
-                f"answered {s.answered.value:.2f} F1 {s.f1.value or 0:.2f} "
-                f"cit.acc {s.citation_accuracy.value or 0:.2f} p50 {total.p50:.1f}s"
-            )
-        print(
-            f"{name or 'eval'}: {s.questions} questions | " + " | ".join(parts) + f" -> {plan.out / name / 'report.md'}"
-        )
-    return 0

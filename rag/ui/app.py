@@ -5,18 +5,18 @@ then replaces the draft with the verified answer whose ``[n]`` markers link
 to the sources panel (right): cited paragraph, supporting sentence
 highlighted, support score; retrieved-but-uncited paragraphs are collapsed
 below. Under them the indexed articles (add by paste or upload, remove) and
-a settings accordion (model, k, retriever where the pipeline has one).
+a settings accordion (model, k, retriever).
 
 Decisions and trade-offs:
 
 - The conversation and the sources are ``gr.HTML`` rendered by
-  ``rag.ui_render`` rather than ``gr.Chatbot``: the chatbot renders
+  ``rag.ui.render`` rather than ``gr.Chatbot``: the chatbot renders
   Markdown, so model or article text like ``[1](javascript:...)`` would
   become markup; here every untrusted string is escaped and the only markup
   (citation links, ``<mark>``) is ours.
 - Per-session history lives in ``gr.State``, so one visitor's answers and
   citations are never rendered into another's page; the engines (models,
-  index) are shared by the process (``rag.ui_engines``).
+  index) are shared by the process (``rag.ui.engines``).
 - The queue runs model and index work one event at a time
   (``default_concurrency_limit=1``, one concurrency group for ask/add/remove):
   a 2-core CPU gains nothing from two generations at once, and a refresh
@@ -41,23 +41,21 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag import followup, ui_render
-from rag.index import BadIndexError
-from rag.ingest import MAX_BYTES, IngestError
-from rag.models import ModelError
-from rag.pipeline import Engine, QuestionError
+from rag import followup
+from rag.articles import UPLOAD_SUFFIXES, ArticleError, remove_article, save_article, upload_text
+from rag.errors import RagError
+from rag.ingest import MAX_BYTES, SUFFIXES
+from rag.pipeline import Engine
 from rag.records import Answer
-from rag.settings import load_settings
-from rag.ui_articles import TEXT_SUFFIXES, UPLOAD_SUFFIXES, ArticleError, remove_article, save_article, upload_text
-from rag.ui_engines import HAS_RETRIEVER, EngineHub, installed_models
-from rag.ui_render import Turn
+from rag.settings import RETRIEVERS, load_settings
+from rag.ui import render
+from rag.ui.engines import EngineHub, installed_models
+from rag.ui.render import Turn
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-# Errors a visitor can cause or fix; anything else is a bug and propagates to the log.
-USER_ERRORS = (QuestionError, IngestError, BadIndexError, ModelError, ArticleError, ValueError, OSError)
 ENGINE_GROUP = "engine"
 
 
@@ -76,12 +74,12 @@ def ask_stream(
     standalone = followup.standalone(question, _history(turns))
     turn = Turn(len(turns) + 1, question, standalone)
     turns = [*turns, turn]
-    yield "", turns, ui_render.render_transcript(turns), ui_render.render_sources(turns)
+    yield "", turns, render.render_transcript(turns), render.render_sources(turns)
     try:
         engine = hub.engine(model)
         k = int(k) if k else engine.settings.k
         # Another retriever than the configured one: retrieve with it and hand the model its hits.
-        other = retriever and retriever != _default_retriever(hub)
+        other = retriever and retriever != hub.settings.retriever
         hits = engine.retrieve(standalone, k, retriever) if other else None
         draft = ""
         for item in engine.stream(standalone, k, hits=hits):
@@ -92,16 +90,12 @@ def ask_stream(
                 turn = replace(turn, draft=draft)
             turns = [*turns[:-1], turn]
             # The sources only change once, at the end: don't resend them with every token.
-            sources = ui_render.render_sources(turns) if turn.answer is not None else gr.skip()
-            yield gr.skip(), turns, ui_render.render_transcript(turns), sources
-    except USER_ERRORS as err:
+            sources = render.render_sources(turns) if turn.answer is not None else gr.skip()
+            yield gr.skip(), turns, render.render_transcript(turns), sources
+    except RagError as err:
         log.warning("question %r failed: %s", standalone, err)
         turns = [*turns[:-1], replace(turn, error=str(err))]
-        yield gr.skip(), turns, ui_render.render_transcript(turns), ui_render.render_sources(turns)
-
-
-def _default_retriever(hub: EngineHub) -> str:
-    return str(getattr(hub.settings, "retriever", ""))
+        yield gr.skip(), turns, render.render_transcript(turns), render.render_sources(turns)
 
 
 def _article_choices(hub: EngineHub) -> list[tuple[str, str]]:
@@ -111,9 +105,9 @@ def _article_choices(hub: EngineHub) -> list[tuple[str, str]]:
 def _articles_view(hub: EngineHub, note: str = "") -> tuple[str, object]:
     try:
         entries = hub.articles()
-    except USER_ERRORS as err:
-        return ui_render.render_articles((), f"Articles unavailable: {err}"), gr.update(choices=[], value=None)
-    return ui_render.render_articles(entries, note), gr.update(choices=_article_choices(hub), value=None)
+    except RagError as err:
+        return render.render_articles((), f"Articles unavailable: {err}"), gr.update(choices=[], value=None)
+    return render.render_articles(entries, note), gr.update(choices=_article_choices(hub), value=None)
 
 
 def _index_saved(hub: EngineHub, path: Path, existed: bool) -> str:
@@ -122,7 +116,7 @@ def _index_saved(hub: EngineHub, path: Path, existed: bool) -> str:
         return f"Already indexed: {path.name}."
     try:
         report = hub.refresh()
-    except USER_ERRORS:
+    except RagError:
         path.unlink(missing_ok=True)
         raise
     refused = [e for e in report.errors if e.startswith(path.name + ":")]
@@ -138,7 +132,7 @@ def add_pasted(hub: EngineHub, title: str, text: str) -> tuple[str, object, obje
     try:
         saved = save_article(hub.settings.seeds_dir, text or "", title or "")
         note = _index_saved(hub, saved.path, saved.existed)
-    except USER_ERRORS as err:
+    except RagError as err:
         listing, choices = _articles_view(hub, f"Not added: {err}")
         return listing, choices, gr.skip(), gr.skip()
     listing, choices = _articles_view(hub, f"{note} “{saved.title}”, {saved.paragraphs} paragraphs.")
@@ -151,16 +145,19 @@ def add_uploaded(hub: EngineHub, file_path: str | None) -> tuple[str, object, ob
         return gr.skip(), gr.skip(), gr.skip()
     name = Path(file_path).name
     try:
-        data = Path(file_path).read_bytes()
+        try:
+            data = Path(file_path).read_bytes()
+        except OSError as err:
+            raise ArticleError(f"{name}: cannot read the upload ({err.strerror or err})") from None
         suffix = Path(name).suffix.lower()
         saved = save_article(
             hub.settings.seeds_dir,
             upload_text(name, data),
             name=name,
-            suffix=suffix if suffix in TEXT_SUFFIXES else ".txt",
+            suffix=suffix if suffix in SUFFIXES else ".txt",
         )
         note = _index_saved(hub, saved.path, saved.existed)
-    except USER_ERRORS as err:
+    except RagError as err:
         listing, choices = _articles_view(hub, f"Not added: {err}")
         return listing, choices, None
     listing, choices = _articles_view(hub, f"{note} “{saved.title}”, {saved.paragraphs} paragraphs.")
@@ -177,23 +174,15 @@ def remove_selected(hub: EngineHub, article_id: str | None) -> tuple[str, object
             raise ArticleError("the last article cannot be removed (the index would be empty)")
         path = remove_article(hub.settings.seeds_dir, entries[article_id].source)
         hub.refresh()
-    except USER_ERRORS as err:
+    except RagError as err:
         return _articles_view(hub, f"Not removed: {err}")
     return _articles_view(hub, f"Removed {path.name}.")
-
-
-def _retriever_choices(default: str) -> list[str]:
-    from rag import retrieve
-
-    names = [str(n) for n in getattr(retrieve, "RETRIEVERS", ())]
-    return names if default in names else [default, *names]
 
 
 def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
     """The chat page over ``engine`` (default: built from settings on first use); nothing is loaded here."""
     hub = engine if isinstance(engine, EngineHub) else EngineHub(engine)
     settings = hub.settings
-    default_retriever = _default_retriever(hub)
 
     with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
         turns = gr.State([])
@@ -203,10 +192,10 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 transcript = gr.HTML(
-                    ui_render.render_transcript([]),
+                    render.render_transcript([]),
                     elem_id="transcript",
-                    js_on_load=ui_render.CLICK_JS,
-                    css_template=ui_render.CSS,
+                    js_on_load=render.CLICK_JS,
+                    css_template=render.CSS,
                 )
                 with gr.Row():
                     question = gr.Textbox(
@@ -222,10 +211,10 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(
-                    ui_render.render_sources([]), elem_id="sources", js_on_load=None, css_template=ui_render.CSS
+                    render.render_sources([]), elem_id="sources", js_on_load=None, css_template=render.CSS
                 )
         with gr.Accordion("Articles", open=True, elem_id="articles-panel"):
-            article_list = gr.HTML(elem_id="article-list", js_on_load=None, css_template=ui_render.CSS)
+            article_list = gr.HTML(elem_id="article-list", js_on_load=None, css_template=render.CSS)
             with gr.Row():
                 with gr.Column():
                     with gr.Tab("Paste an article"):
@@ -254,11 +243,7 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
             )
             k = gr.Slider(1, 10, value=settings.k, step=1, label="Paragraphs given to the model (k)", elem_id="k")
             retriever = gr.Dropdown(
-                label="Retriever",
-                choices=_retriever_choices(default_retriever) if HAS_RETRIEVER else [],
-                value=default_retriever or None,
-                visible=HAS_RETRIEVER,
-                elem_id="retriever",
+                label="Retriever", choices=list(RETRIEVERS), value=settings.retriever, elem_id="retriever"
             )
 
         ask_inputs = [question, turns, model, k, retriever]
@@ -278,7 +263,7 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
                 api_name="ask" if trigger == question.submit else False,
             )
         new_button.click(
-            lambda: ([], ui_render.render_transcript([]), ui_render.render_sources([])),
+            lambda: ([], render.render_transcript([]), render.render_sources([])),
             None,
             [turns, transcript, sources],
             queue=False,
@@ -337,15 +322,19 @@ def _is_loopback(host: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Gradio's own variables first (what a Gradio user sets), then ours; the flags win over both.
     env = os.environ
+    host = env.get("GRADIO_SERVER_NAME") or env.get("RAG_HOST") or DEFAULT_HOST
+    port = env.get("GRADIO_SERVER_PORT") or env.get("RAG_PORT") or str(DEFAULT_PORT)
     parser = argparse.ArgumentParser(prog="app.py", description="Web chat over the news articles.")
     parser.add_argument(
         "--host",
-        default=env.get("RAG_HOST") or DEFAULT_HOST,
-        help="address to listen on (default: $RAG_HOST or 127.0.0.1, this machine only; 0.0.0.0 = every interface)",
+        default=host,
+        help="address to listen on (default: $GRADIO_SERVER_NAME, $RAG_HOST or 127.0.0.1, this machine only; "
+        "0.0.0.0 = every interface)",
     )
     parser.add_argument(
-        "--port", type=int, default=int(env.get("RAG_PORT") or DEFAULT_PORT), help="port (default: $RAG_PORT or 7860)"
+        "--port", type=_port, default=port, help="port (default: $GRADIO_SERVER_PORT, $RAG_PORT or 7860)"
     )
     parser.add_argument("--model", help="packaged model name or .gguf path (default: $RAG_MODEL or the default)")
     parser.add_argument("--k", type=int, help="paragraphs handed to the model (default: $RAG_K or 3)")
@@ -361,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up probes, one line each
     try:
         settings = load_settings().with_(model=args.model, k=args.k, seeds_dir=args.seeds, index_dir=args.index)
-    except ValueError as err:
+    except RagError as err:
         print(f"app.py: error: {err}", file=sys.stderr)
         return 2
     if not _is_loopback(args.host):
@@ -381,5 +370,16 @@ def main(argv: list[str] | None = None) -> int:
 def _warm_up(hub: EngineHub) -> None:
     try:
         hub.warm_up()
-    except USER_ERRORS as err:  # the page shows the same error on the first question
+    except RagError as err:  # the page shows the same error on the first question
         log.error("warm-up failed: %s", err)
+
+
+def _port(text: str) -> int:
+    """A TCP port number, for argparse (so a bad $GRADIO_SERVER_PORT is one usage line, not a traceback)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range (1-65535)")
+    return port

@@ -22,18 +22,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import fields
 
-from rag import models
-from rag.index import ArticleEntry
-from rag.pipeline import Engine, IndexReport
-from rag.records import Answer
+from rag import gguf
+from rag.pipeline import Engine
+from rag.records import Answer, ArticleEntry, IndexReport
 from rag.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
-
-# Settings fields the UI offers per session, if this version of Settings has them.
-HAS_RETRIEVER = "retriever" in {f.name for f in fields(Settings)}
 
 
 class EngineHub:
@@ -107,10 +102,10 @@ class EngineHub:
 def installed_models(current: str) -> list[str]:
     """Packaged models that are installed here, plus the configured one (maybe a path)."""
     names = []
-    for name, packaged in models.PACKAGED.items():
+    for name, packaged in gguf.PACKAGED.items():
         try:
-            models.chunk_files(packaged)
-        except models.ModelError:
+            gguf.chunk_files(packaged)
+        except gguf.ModelError:
             continue
         names.append(name)
     if current not in names:

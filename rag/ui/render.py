@@ -24,8 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.cite import MARKER
-from rag.index import ArticleEntry
-from rag.records import Answer, Citation, Hit
+from rag.records import Answer, ArticleEntry, Citation, Hit
 
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 

@@ -1,0 +1,129 @@
+"""Per-question scores of ``rag eval``: SQuAD EM/F1, gold rank, citation health.
+
+Scoring happens while the ``Answer`` with its whole paragraphs is at hand;
+``rag.eval.report`` only aggregates the per-question lines.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from collections.abc import Sequence
+
+from rag import cite
+from rag.cite import strip_markers
+from rag.eval import report
+from rag.eval.questions import Question
+from rag.prompts import said_not_found
+from rag.records import Answer, Hit, Paragraph
+from rag.text import words
+
+_PUNCT = set(string.punctuation)
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD v1.1 normalization: lowercase, drop punctuation and articles, collapse whitespace.
+
+    >>> normalize_answer("The  U.S.-led Coalition!")
+    'usled coalition'
+    """
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def exact_match(prediction: str, golds: Sequence[str]) -> float:
+    return max((float(normalize_answer(prediction) == normalize_answer(g)) for g in golds), default=0.0)
+
+
+def token_f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD token F1, maximum over the gold answers."""
+    pred = normalize_answer(prediction).split()
+    best = 0.0
+    for gold in golds:
+        truth = normalize_answer(gold).split()
+        same = sum((Counter(pred) & Counter(truth)).values())
+        if same:
+            p, r = same / len(pred), same / len(truth)
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+def gold_rank(hits: Sequence[Hit], q: Question) -> int | None:
+    """1-based rank of the gold paragraph (or, lacking one, of the gold article's first paragraph)."""
+    if not q.has_gold:
+        return None
+    for rank, h in enumerate(hits, start=1):
+        if (h.paragraph.id == q.gold_paragraph) if q.gold_paragraph else (h.paragraph.article_id == q.gold_article):
+            return rank
+    return None
+
+
+def markers_ok(text: str, allowed: set[int]) -> bool:
+    """Every bracket is a well-formed ``[n]`` with n in ``allowed``."""
+    pairs = _BRACKETS.findall(text)
+    if text.count("[") != len(pairs) or text.count("]") != len(pairs):
+        return False
+    return all(re.fullmatch(r"\d+", m) and int(m) in allowed for m in pairs)
+
+
+def citation_counts(
+    text: str, by_marker: dict[int, Paragraph], question: str, min_support: float
+) -> tuple[int, int, int]:
+    """(claims, citations, claims supported by their citation) of an answer text.
+
+    Claims come from ``rag.cite.claims`` (at most one marker each, so a
+    supported claim is also a supporting citation); claims that only restate
+    the question are skipped, as ``rag.cite.verify`` does. A marker without a
+    paragraph behind it is a citation that supports nothing.
+    """
+    claims = citations = supported = 0
+    asked = set(words(question))
+    for c in cite.claims(text):
+        if not set(words(c.text)) - asked:
+            continue
+        claims += 1
+        citations += c.marker is not None
+        p = by_marker.get(c.marker) if c.marker is not None else None
+        supported += p is not None and cite.support(c.text, p.text, question) >= min_support
+    return claims, citations, supported
+
+
+def citation_correct(q: Question, answer: Answer) -> bool | None:
+    """Cited paragraphs include the gold one, or contain a gold answer (None: not applicable)."""
+    if answer.abstained or not q.answerable or not (q.gold_paragraph or q.gold_article or q.answers):
+        return None
+    cited = [c.paragraph for c in answer.citations]
+    if q.gold_paragraph and any(p.id == q.gold_paragraph for p in cited):
+        return True
+    if not q.gold_paragraph and q.gold_article and any(p.article_id == q.gold_article for p in cited):
+        return True
+    golds = [f" {normalize_answer(a)} " for a in q.answers if normalize_answer(a)]
+    return any(g in f" {normalize_answer(p.text)} " for g in golds for p in cited)
+
+
+def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
+    final = {c.marker: c.paragraph for c in answer.citations}
+    shown = {i: h.paragraph for i, h in enumerate(answer.hits, start=1)}  # passage [n] is hits[n-1]
+    raw = "" if said_not_found(answer.raw) else answer.raw
+    text = "" if answer.abstained else strip_markers(answer.text)
+    graded = q.answerable and bool(q.answers)
+    claims, citations, supported = citation_counts(
+        "" if answer.abstained else answer.text, final, q.question, min_support
+    )
+    raw_claims, raw_citations, raw_supported = citation_counts(raw, shown, q.question, min_support)
+    return report.Scores(
+        em=exact_match(text, q.answers) if graded and text else (0.0 if graded else None),
+        f1=token_f1(text, q.answers) if graded and text else (0.0 if graded else None),
+        citation_correct=citation_correct(q, answer),
+        claims=claims,
+        citations=citations,
+        supported=supported,
+        raw_claims=raw_claims,
+        raw_citations=raw_citations,
+        raw_supported=raw_supported,
+        markers_ok=None if answer.abstained else markers_ok(answer.text, set(final)),
+        raw_markers_ok=markers_ok(raw, set(shown)) if raw else None,
+    )

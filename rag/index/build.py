@@ -1,0 +1,215 @@
+"""Building the index: embed only new or edited articles, reuse every unchanged article's rows.
+
+``build`` reuses the stored vectors of every article whose content hash is
+unchanged and embeds only new or edited ones (and, above ``EXACT_ROWS``, the
+trained IVF centroids and list assignments); ``refresh`` does that against
+the index on disk and saves the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from rag.embed import Embedder, pieces
+from rag.index.record import BadIndexError, Index, corpus_hash
+from rag.index.searcher import make_faiss
+from rag.index.store import load, read_manifest, save
+from rag.records import Article, ArticleEntry, Paragraph
+from rag.text import sentences
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One article's rows: piece vectors with their local paragraph, sentence vectors with theirs.
+
+    ``old_rows``: each piece's row in the previous index, -1 when just embedded.
+    """
+
+    paragraphs: tuple[Paragraph, ...]
+    vectors: np.ndarray
+    owners: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_owners: np.ndarray
+    old_rows: np.ndarray
+
+
+def _units(article: Article) -> tuple[list[str], list[int], list[str], list[int]]:
+    """Texts to embed for an article: pieces and sentences, each with its local paragraph."""
+    piece_texts, piece_owner, sentence_texts, sentence_owner = [], [], [], []
+    for i, p in enumerate(article.paragraphs):
+        for piece in pieces(p.text):
+            piece_texts.append(piece)
+            piece_owner.append(i)
+        for sentence in sentences(p.text) or [p.text]:
+            sentence_texts.append(sentence)
+            sentence_owner.append(i)
+    return piece_texts, piece_owner, sentence_texts, sentence_owner
+
+
+def _old_block(previous: Index, entry: ArticleEntry) -> _Block:
+    rows = slice(entry.first_row, entry.first_row + entry.rows)
+    sents = slice(entry.first_sentence, entry.first_sentence + entry.sentences)
+    offsets = previous.sentence_offsets[entry.first_paragraph : entry.first_paragraph + entry.paragraphs + 1]
+    sentence_owners = np.repeat(np.arange(entry.paragraphs), np.diff(offsets))
+    return _Block(
+        previous.paragraphs[entry.first_paragraph : entry.first_paragraph + entry.paragraphs],
+        previous.vectors[rows],
+        previous.owners[rows] - entry.first_paragraph,
+        previous.sentence_vectors[sents],
+        sentence_owners,
+        np.arange(rows.start, rows.stop),
+    )
+
+
+def build(
+    articles: Sequence[Article],
+    embedder: Embedder,
+    previous: Index | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Index, list[str]]:
+    """Index ``articles``, reusing ``previous`` vectors of unchanged articles.
+
+    Returns the index and the ids of the articles that had to be embedded.
+    """
+    reusable: dict[tuple[str, str], ArticleEntry] = {}
+    if previous is not None and previous.embedder == embedder.name:
+        reusable = {(a.id, a.sha256): a for a in previous.articles}
+    todo = [a for a in articles if (a.id, a.sha256) not in reusable]
+    units = {a.id: _units(a) for a in todo}
+    texts = [t for u in units.values() for t in (*u[0], *u[2])]
+    new_vectors = _embed_batches(embedder, texts, progress)
+    blocks: list[_Block] = []
+    at = 0
+    for article in articles:
+        old = reusable.get((article.id, article.sha256))
+        if old is not None and previous is not None:
+            blocks.append(_old_block(previous, old))
+            continue
+        piece_texts, piece_owner, sentence_texts, sentence_owner = units[article.id]
+        n_pieces, n_sentences = len(piece_texts), len(sentence_texts)
+        blocks.append(
+            _Block(
+                article.paragraphs,
+                new_vectors[at : at + n_pieces],
+                np.asarray(piece_owner, np.int64),
+                new_vectors[at + n_pieces : at + n_pieces + n_sentences],
+                np.asarray(sentence_owner, np.int64),
+                np.full(n_pieces, -1),
+            )
+        )
+        at += n_pieces + n_sentences
+    return _assemble(articles, blocks, embedder.name, previous.faiss if previous else None), [a.id for a in todo]
+
+
+def _assemble(
+    articles: Sequence[Article], blocks: list[_Block], embedder_name: str, previous: faiss.Index | None = None
+) -> Index:
+    """Concatenate per-article blocks into one index, shifting local paragraph numbers."""
+    entries: list[ArticleEntry] = []
+    owners, counts = [], []
+    row = paragraph = sentence = 0
+    for article, block in zip(articles, blocks, strict=True):
+        n = len(block.paragraphs)
+        entries.append(
+            ArticleEntry(
+                id=article.id,
+                title=article.title,
+                subtitle=article.subtitle,
+                byline=article.byline,
+                source=article.source,
+                sha256=article.sha256,
+                first_row=row,
+                rows=len(block.vectors),
+                first_paragraph=paragraph,
+                paragraphs=n,
+                first_sentence=sentence,
+                sentences=len(block.sentence_vectors),
+            )
+        )
+        owners.append(block.owners + paragraph)
+        counts.append(np.bincount(block.sentence_owners, minlength=n))
+        row += len(block.vectors)
+        paragraph += n
+        sentence += len(block.sentence_vectors)
+    dim = next((b.vectors.shape[1] for b in blocks if b.vectors.size), 0)
+
+    def stack(parts: list[np.ndarray]) -> np.ndarray:
+        parts = [p for p in parts if len(p)]
+        return np.ascontiguousarray(np.concatenate(parts), np.float32) if parts else np.zeros((0, dim), np.float32)
+
+    vectors = stack([b.vectors for b in blocks])
+    old_rows = np.concatenate([b.old_rows for b in blocks]) if blocks else np.zeros(0, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(np.concatenate(counts))]) if counts else np.zeros(1)
+    return Index(
+        embedder=embedder_name,
+        paragraphs=tuple(p for b in blocks for p in b.paragraphs),
+        vectors=vectors,
+        owners=np.concatenate(owners).astype(np.int32) if owners else np.zeros(0, np.int32),
+        articles=tuple(entries),
+        faiss=make_faiss(vectors, previous, old_rows),
+        sentence_vectors=stack([b.sentence_vectors for b in blocks]),
+        sentence_offsets=offsets.astype(np.int64),
+    )
+
+
+def _embed_batches(
+    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None, batch: int = 256
+) -> np.ndarray:
+    """Embed each distinct text once, in length-sorted chunks (little padding, visible progress).
+
+    Pieces and sentences go through one pass; a one-sentence paragraph is both and is embedded
+    once. (The embedder that builds indexes is made for bulk work: ``MiniLMEmbedder(bulk=True)``.)
+    """
+    unique = sorted(set(texts), key=len)
+    out: np.ndarray | None = None
+    for start in range(0, len(unique), batch):
+        vectors = embedder.embed(unique[start : start + batch])
+        out = vectors if out is None else np.concatenate([out, vectors])
+        if progress:
+            progress(min(start + batch, len(unique)), len(unique))
+    if out is None:
+        return np.zeros((0, 0), np.float32)
+    row = {text: i for i, text in enumerate(unique)}
+    return out[[row[t] for t in texts]].astype(np.float32)
+
+
+def refresh(
+    articles: Sequence[Article],
+    folder: Path,
+    embedder: Embedder,
+    rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Index, list[str], list[str]]:
+    """Bring the index in ``folder`` up to date with ``articles``.
+
+    Returns (index, ids of articles embedded now, ids of articles removed).
+    An index built by another embedder is an error unless ``rebuild``; a
+    corrupt one is rebuilt from the articles.
+    """
+    previous: Index | None = None
+    if not rebuild and (folder / "manifest.json").exists():
+        try:
+            manifest = read_manifest(folder)
+        except BadIndexError:  # unreadable, or written by an older version: rebuilt below
+            manifest = None
+        if manifest and manifest["embedder"] != embedder.name:
+            load(folder, embedder.name)  # raises the mismatch error
+        try:
+            previous = load(folder, embedder.name) if manifest else None
+        except BadIndexError:
+            previous = None
+    if (
+        previous is not None
+        and previous.corpus_sha256 == corpus_hash(a.sha256 for a in articles)
+        and [a.id for a in previous.articles] == [a.id for a in articles]
+    ):
+        return previous, [], []
+    index, embedded = build(articles, embedder, previous, progress)
+    removed = sorted({a.id for a in previous.articles} - {a.id for a in articles}) if previous else []
+    save(index, folder)
+    return index, embedded, removed

@@ -1,0 +1,70 @@
+"""Retrieval over a built index: dense, BM25, fusion, hybrid, and the evidence gate."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.retrieve import dense_ranking
+from tests.fakes import FakeEmbedder
+from tests.test_index import _index_texts, _refresh
+
+
+def test_search_orders_by_score(seeds: Path, tmp_path: Path) -> None:
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    ranking = dense_ranking(ix, FakeEmbedder().embed(["Soleimani Al-Asad base missiles January"])[0], 3)
+    assert ix.paragraphs[ranking[0][0]].id == "000_efee75aea60a5e55:16"
+    assert [score for _, score in ranking] == sorted((score for _, score in ranking), reverse=True)
+    assert dense_ranking(ix, FakeEmbedder().embed(["x"])[0], 0) == []
+
+
+def test_hybrid_finds_rare_names_dense_blurs(seeds: Path, tmp_path: Path) -> None:
+    from rag.retrieve import Bm25, hits
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    question = "Kataib Hezbollah"
+    query = FakeEmbedder().embed([question])[0]
+    found = hits(ix, query, question, 3, "hybrid", Bm25(ix))
+    assert found[0].paragraph.id == "000_efee75aea60a5e55:11"
+    assert [h.paragraph.id for h in hits(ix, query, question, 1, "bm25")] == ["000_efee75aea60a5e55:11"]
+    # Scores are the dense blend whatever ranked the hits: paragraph and best-sentence cosine averaged.
+    _, sentence_vectors = ix.sentences_of("000_efee75aea60a5e55:11")
+    paragraph_cos = float((ix.vectors[ix.owners == 10] @ query).max())
+    assert found[0].score == pytest.approx((paragraph_cos + float((sentence_vectors @ query).max())) / 2, abs=1e-6)
+    with pytest.raises(ValueError, match="unknown retriever"):
+        hits(ix, query, question, 3, "nope")
+
+
+def test_hybrid_prefers_the_paragraph_with_one_sentence_that_answers(tmp_path: Path) -> None:
+    from rag.retrieve import hits
+
+    ix = _index_texts(
+        tmp_path,
+        a="Title A\n\nThe mayor opened the bridge. Weather stayed calm all week.",
+        b="Title B\n\nThe mayor spoke. A bridge was old. Shops opened.",
+    )
+    question = "Which bridge did the mayor open?"
+    query = FakeEmbedder().embed(["mayor opened bridge"])[0]
+    # Whole-paragraph vectors and BM25 favour the paragraph that scatters the words over three sentences ...
+    assert hits(ix, query, question, 1, "fusion")[0].paragraph.id == "b:1"
+    # ... the sentence-sharpened dense score finds the one sentence that says it.
+    assert hits(ix, query, question, 1, "hybrid")[0].paragraph.id == "a:1"
+
+
+def test_evidence_falls_when_the_questions_rare_words_are_missing(seeds: Path, tmp_path: Path) -> None:
+    from rag.retrieve import Bm25, evidence, hits
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    bm25 = Bm25(ix)
+    rouhani = ix.paragraphs[ix.positions["000_efee75aea60a5e55:8"]].text
+    assert bm25.coverage("Who met the Iraqi foreign minister?", rouhani) == 1.0
+    # Same topic, but the person asked about is in no article: the rare word carries most of the weight.
+    assert bm25.coverage("Who met the Zambian foreign minister Mwansa?", rouhani) < 0.5
+    assert bm25.idf("mwansa") > bm25.idf("minister")
+
+    def evidence_of(question: str) -> float:
+        query = FakeEmbedder().embed([question])[0]
+        return evidence(question, hits(ix, query, question, 3, "hybrid", bm25), bm25)
+
+    iraqi, zambian = "Who met the Iraqi foreign minister?", "Who met the Zambian foreign minister Mwansa?"
+    assert evidence_of(zambian) < evidence_of(iraqi)
+    assert evidence("anything", [], bm25) == 0.0
