@@ -31,7 +31,8 @@ def format_answer(answer: Answer) -> str:
                 continue
             seen.add(c.marker)
             p = c.paragraph
-            lines.append(f"[{c.marker}] {p.article_title} — paragraph {p.number} ({p.id}), support {c.support:.2f}")
+            where = f"{p.article_title} ({p.provenance}) — paragraph {p.number} ({p.id})"
+            lines.append(f"[{c.marker}] {where}, support {c.support:.2f}")
             lines.extend(textwrap.wrap(p.text, 100, initial_indent="    ", subsequent_indent="    "))
     elif answer.hits:
         lines.append("Closest paragraphs (not cited):")

@@ -42,10 +42,13 @@ import re
 from pathlib import Path
 
 from rag.errors import RagError
+from rag.extract import Extracted, ExtractError, from_html, iso_date, split_front_matter
 from rag.records import Article, Paragraph
 from rag.text import is_abbreviation
 
-SUFFIXES = (".txt", ".md")
+SUFFIXES = (".txt", ".md")  # text articles
+HTML_SUFFIXES = (".html", ".htm")
+FORMATS = (*SUFFIXES, *HTML_SUFFIXES, ".pdf")  # every file ``rag index`` reads
 MAX_BYTES = 20 * 1024 * 1024
 MAX_WORDS = 50_000
 
@@ -53,6 +56,10 @@ MAX_WORDS = 50_000
 # optional opening quote and a capital letter, with no space in between.
 _GLUED = re.compile(r"([.!?])([\"”’)\]]?)(?=[\"“‘]?[A-Z])")
 _BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
+_BYLINE_WORD = re.compile(r"^by\s+", re.IGNORECASE)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_ENDS_SENTENCE = re.compile(r"[.!?:][\"”’)]?$")
 # C0 and C1 control characters except tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -119,42 +126,203 @@ def decode(data: bytes, name: str) -> str:
     return data.decode("latin-1")
 
 
-def parse_article(text: str, article_id: str, source: str = "") -> Article:
-    """Article text (title line first) -> ``Article``; control characters are dropped."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
-    lines = [ln for ln in text.split("\n") if ln.strip()]
-    title, subtitle, byline, body = split_metadata(lines)
+def _article(
+    article_id: str, title: str, bodies: list[str], digest_of: str, meta: Extracted | None = None, **fields: object
+) -> Article:
+    """An ``Article`` from its title, body paragraphs and metadata; a leading byline paragraph is metadata."""
+    meta = meta or Extracted(text="")
+    byline = str(fields.pop("byline", ""))
+    if bodies and not byline and _BYLINE.match(bodies[0]) and len(bodies[0]) < 120:
+        byline, bodies = bodies[0], bodies[1:]
+    authors = meta.authors or _byline_names(byline)
     paragraphs = tuple(
-        Paragraph(id=f"{article_id}:{n}", article_id=article_id, article_title=title, number=n, text=p)
-        for n, p in enumerate(recover_paragraphs("\n".join(body)), start=1)
+        Paragraph(
+            id=f"{article_id}:{n}",
+            article_id=article_id,
+            article_title=title,
+            number=n,
+            text=text,
+            date=meta.date,
+            outlet=meta.outlet,
+        )
+        for n, text in enumerate(bodies, start=1)
     )
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Article(
         id=article_id,
         title=title,
         paragraphs=paragraphs,
-        subtitle=subtitle,
         byline=byline,
-        source=source,
-        sha256=digest,
+        authors=authors,
+        date=meta.date,
+        updated=meta.updated,
+        outlet=meta.outlet,
+        url=meta.url,
+        sha256=hashlib.sha256(digest_of.encode("utf-8")).hexdigest(),
+        **fields,  # type: ignore[arg-type]
     )
 
 
-def read_article(path: Path) -> Article:
-    """Read one article file; raises ``IngestError`` naming the file and reason."""
-    if path.suffix.lower() not in SUFFIXES:
-        raise IngestError(f"{path.name}: unsupported file type (use {', '.join(SUFFIXES)})")
+def _byline_names(byline: str) -> tuple[str, ...]:
+    """ "By SETH J. FRANTZMAN and Jane Doe" -> the names, as written.
+
+    >>> _byline_names("By SETH J. FRANTZMAN and Jane Doe"), _byline_names("")
+    (('SETH J. FRANTZMAN', 'Jane Doe'), ())
+    """
+    rest = _BYLINE_WORD.sub("", byline).strip()
+    return tuple(n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", rest) if n.strip())
+
+
+def parse_article(text: str, article_id: str, path: str = "") -> Article:
+    """Article text (title line first, or YAML front matter) -> ``Article``; control characters are dropped.
+
+    Without front matter the first lines are the title, an optional subtitle
+    and a byline, and every line is a paragraph (glued ones split). With front
+    matter (the archive's format) the metadata comes from it and paragraphs
+    are blocks separated by blank lines, as Markdown has them.
+    """
+    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
+    meta, body = split_front_matter(text)
+    if meta is not None:
+        blocks = markdown_blocks(body)
+        title = meta.title or (blocks.pop(0) if blocks else "")
+        return _article(article_id, title, blocks, text, meta, path=path)
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    title, subtitle, byline, body_lines = split_metadata(lines)
+    return _article(
+        article_id, title, recover_paragraphs("\n".join(body_lines)), text, subtitle=subtitle, byline=byline, path=path
+    )
+
+
+def markdown_blocks(body: str) -> list[str]:
+    """Markdown body -> paragraphs: blocks between blank lines, lines joined, markup dropped, glued ones split.
+
+    >>> markdown_blocks("## Heading\\n\\nOne line\\nwraps here. ![a photo](x.jpg)\\n\\nSee [the report](https://x.test).")
+    ['Heading', 'One line wraps here.', 'See the report.']
+    """
+    out: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", body):
+        line = " ".join(ln.strip().lstrip("#>").strip() for ln in block.splitlines())
+        line = _MD_IMAGE.sub("", line)
+        line = _MD_LINK.sub(r"\1", line)
+        line = " ".join(line.split())
+        if line:
+            out.extend(split_glued(line))
+    return out
+
+
+def parse_html(html: str, article_id: str, path: str = "") -> Article:
+    """A saved web page -> ``Article``: main text and metadata by ``trafilatura`` (``rag.extract``)."""
+    page = from_html(html)
+    blocks = markdown_blocks(page.text)
+    if blocks and page.title and blocks[0] == page.title:
+        blocks = blocks[1:]  # the headline repeated as the first line of the text
+    return _article(article_id, page.title or (blocks.pop(0) if blocks else ""), blocks, html, page, path=path)
+
+
+def parse_pdf(data: bytes, article_id: str, path: str = "") -> Article:
+    """A PDF -> ``Article`` (``pypdf``): paragraphs recovered across line and page breaks.
+
+    PDF text comes as lines cut at the page width. A line is joined to the
+    next unless it ends a sentence and is clearly shorter than the page's
+    typical line, or a blank line follows; a word hyphenated at a line end is
+    joined; a page break continues the paragraph unless the page ended a
+    sentence. The document title (or the first line) is the title.
+    """
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+    except (PdfReadError, ValueError, KeyError, OSError) as err:
+        raise ExtractError(f"not a readable PDF ({err})") from None
+    lines = [ln for page in pages for ln in [*(line.strip() for line in page.splitlines()), _PAGE_BREAK]]
+    blocks = pdf_paragraphs(lines)
+    title = " ".join(str((info.title if info else "") or "").split())
+    if not title and blocks:
+        title = blocks.pop(0)
+    elif blocks and blocks[0] == title:
+        blocks = blocks[1:]
+    created = info.creation_date if info is not None else None
+    meta = Extracted(
+        text="",
+        authors=tuple(a for a in [str((info.author if info else "") or "").strip()] if a),
+        date=iso_date(created) if created else "",
+    )
+    return _article(
+        article_id, title, [p for b in blocks for p in split_glued(b)], title + "\n".join(blocks), meta, path=path
+    )
+
+
+_PAGE_BREAK = "\f"
+
+
+def pdf_paragraphs(lines: list[str]) -> list[str]:
+    """Lines of PDF text (``"\\f"`` marks a page break) -> paragraphs.
+
+    >>> pdf_paragraphs(["A storm hit the coast on Friday and cut the power of", "thousands of homes in the re-",
+    ...                 "gion.", "", "Shelters opened on", "\f", "Saturday, officials said.", "Short line."])
+    ['A storm hit the coast on Friday and cut the power of thousands of homes in the region.', \
+'Shelters opened on Saturday, officials said.', 'Short line.']
+    """
+    widths = sorted(len(ln) for ln in lines if ln and ln != _PAGE_BREAK)
+    typical = widths[int(len(widths) * 0.9)] if widths else 0
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        if line == _PAGE_BREAK:
+            if current and _ENDS_SENTENCE.search(current):
+                out.append(current)
+                current = ""
+            continue
+        if not line:
+            if current:
+                out.append(current)
+            current = ""
+            continue
+        hyphenated = current.endswith("-") and line[:1].islower()
+        current = current[:-1] + line if hyphenated else f"{current} {line}".strip()
+        if _ENDS_SENTENCE.search(line) and len(line) < 0.8 * typical:
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
+
+
+def read_article(path: Path, folder: Path | None = None) -> Article:
+    """Read one article file; raises ``IngestError`` naming the file and reason.
+
+    The article id is the file's path inside ``folder`` without its suffix
+    (``week-27/storm`` for ``folder/week-27/storm.md``; just the stem without a folder).
+    """
+    name = path.relative_to(folder).as_posix() if folder else path.name
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise IngestError(f"{name}: unsupported file type (use {', '.join(FORMATS)})")
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise IngestError(f"{path.name}: too large ({size:,} bytes; limit {MAX_BYTES:,})")
+            raise IngestError(f"{name}: too large ({size:,} bytes; limit {MAX_BYTES:,})")
         data = path.read_bytes()
     except OSError as err:
-        raise IngestError(f"{path.name}: cannot read ({err.strerror or err})") from None
-    article = parse_article(decode(data, path.name), path.stem, str(path))
+        raise IngestError(f"{name}: cannot read ({err.strerror or err})") from None
+    article_id = name[: -len(path.suffix)] if path.suffix else name
+    try:
+        if suffix == ".pdf":
+            article = parse_pdf(data, article_id, str(path))
+        elif suffix in HTML_SUFFIXES:
+            article = parse_html(decode(data, name), article_id, str(path))
+        else:
+            article = parse_article(decode(data, name), article_id, str(path))
+    except ExtractError as err:
+        raise IngestError(f"{name}: {err}") from None
     if not article.paragraphs:
-        raise IngestError(f"{path.name}: no paragraphs after the title lines")
-    check_length(article, path.name)
+        raise IngestError(f"{name}: no paragraphs after the title lines")
+    check_length(article, name)
     return article
 
 
@@ -165,35 +333,40 @@ def check_length(article: Article, name: str) -> None:
         raise IngestError(f"{name}: too long ({n:,} words; limit {MAX_WORDS:,}): split it into several articles")
 
 
-def load_articles(folder: Path) -> tuple[list[Article], list[str]]:
-    """All articles in ``folder`` (sorted by name) and one error line per refused file.
-
-    Of files with the same title and paragraphs only the oldest is kept.
-    """
+def article_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, recursively, sorted; hidden files and folders are left out."""
     if not folder.is_dir():
         raise IngestError(f"{folder}: articles folder not found")
     try:
-        paths = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        paths = [p for p in folder.rglob("*") if p.is_file()]
     except OSError as err:
         raise IngestError(f"{folder}: cannot list the articles folder ({err.strerror or err})") from None
-    found: list[tuple[float, Path, Article]] = []
+    return sorted(p for p in paths if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def load_articles(folder: Path) -> tuple[list[Article], list[str]]:
+    """All articles under ``folder`` (sorted by path) and one error line per refused file.
+
+    Of files with the same title and paragraphs only the oldest is kept.
+    """
+    found: list[tuple[float, str, Article]] = []
     errors: list[str] = []
-    for path in paths:
+    for path in article_files(folder):
+        name = path.relative_to(folder).as_posix()
         try:
-            article = read_article(path)
-            found.append((path.stat().st_mtime, path, article))
+            article = read_article(path, folder)
+            found.append((path.stat().st_mtime, name, article))
         except IngestError as err:
             errors.append(str(err))
         except OSError as err:  # removed between listing and stat
-            errors.append(f"{path.name}: cannot read ({err.strerror or err})")
-    kept: dict[tuple[str, ...], Path] = {}
-    articles: list[Article] = []
-    for _, path, article in sorted(found, key=lambda f: (f[0], f[1].name)):
+            errors.append(f"{name}: cannot read ({err.strerror or err})")
+    kept: dict[tuple[str, ...], str] = {}
+    articles: list[tuple[str, Article]] = []
+    for _, name, article in sorted(found, key=lambda f: (f[0], f[1])):
         key = (article.title, *(p.text for p in article.paragraphs))
         if key in kept:
-            errors.append(f"{path.name}: same text as {kept[key].name}; skipped")
+            errors.append(f"{name}: same text as {kept[key]}; skipped")
             continue
-        kept[key] = path
-        articles.append(article)
-    articles.sort(key=lambda a: Path(a.source).name)
-    return articles, errors
+        kept[key] = name
+        articles.append((name, article))
+    return [a for _, a in sorted(articles, key=lambda item: item[0])], errors

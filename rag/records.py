@@ -14,25 +14,50 @@ from dataclasses import asdict, dataclass, field, replace
 
 @dataclass(frozen=True, kw_only=True)
 class Paragraph:
-    """One answerable paragraph; ``id`` is ``"<article_id>:<number>"`` (1-based)."""
+    """One answerable paragraph; ``id`` is ``"<article_id>:<number>"`` (1-based).
+
+    ``date`` (YYYY-MM-DD, "" when unknown) and ``outlet`` are its article's,
+    kept here so that every citation can show them.
+    """
 
     id: str
     article_id: str
     article_title: str
     number: int
     text: str
+    date: str = ""
+    outlet: str = ""
+
+    @property
+    def provenance(self) -> str:
+        """Outlet and date, as a citation shows them ("undated" when the article gives no date).
+
+        >>> Paragraph(id="a:1", article_id="a", article_title="A", number=1, text="x", outlet="AP").provenance
+        'AP, undated'
+        """
+        return ", ".join(x for x in (self.outlet, self.date or "undated") if x)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Article:
-    """An ingested article: metadata lines are kept apart from its paragraphs."""
+    """An ingested article: metadata is kept apart from its paragraphs.
+
+    ``path`` is the file it was read from; ``url`` where it was published.
+    ``date`` is the publication date (YYYY-MM-DD, "" when the article does not
+    say: never the time it was read), ``updated`` the last change seen.
+    """
 
     id: str
     title: str
     paragraphs: tuple[Paragraph, ...]
     subtitle: str = ""
     byline: str = ""
-    source: str = ""
+    authors: tuple[str, ...] = ()
+    date: str = ""
+    updated: str = ""
+    outlet: str = ""
+    url: str = ""
+    path: str = ""
     sha256: str = ""
 
 
@@ -145,7 +170,12 @@ class ArticleEntry:
     title: str
     subtitle: str
     byline: str
-    source: str
+    authors: tuple[str, ...]
+    date: str
+    updated: str
+    outlet: str
+    url: str
+    path: str
     sha256: str
     first_row: int
     rows: int

@@ -31,7 +31,7 @@ def test_index_then_ask_human_output(seeds: Path, tmp_path: Path, fake_engine: l
     out = capsys.readouterr().out
     assert code == 0
     assert out.startswith("Hassan Rouhani [1] met him.")
-    assert "Sources:\n[1] Iran slams US and Israel in high-level meetings with Iraq — paragraph 8" in out
+    assert "Sources:\n[1] Iran slams US and Israel in high-level meetings with Iraq (undated) — paragraph 8" in out
 
 
 def test_ask_json(seeds: Path, tmp_path: Path, fake_engine: list[Engine], capsys) -> None:

@@ -265,11 +265,16 @@ SCRIPTED_PAGE = """<html><head><title>Kelvo <script>SECRET0</script>harbour</tit
 <script>SECRET10 never closed <p>still script</p>"""
 
 
-def test_html_in_the_articles_folder_is_not_indexed(make_engine: Callable[..., Engine], seeds: Path) -> None:
+def test_html_in_the_articles_folder_is_read_as_its_main_text_without_scripts(
+    make_engine: Callable[..., Engine], seeds: Path
+) -> None:
     (seeds / "page.html").write_text(SCRIPTED_PAGE)
     engine = make_engine()
     ids, errors = _refresh_errors(engine)
-    assert ids == [SEED.stem] and len(errors) == 1 and errors[0].startswith("page.html: unsupported file type")
+    assert ids == [SEED.stem, "page"] and errors == []
+    page = [p for p in engine.index.paragraphs if p.article_id == "page"]
+    assert "The Kelvo harbour reopened on Tuesday after storm repairs." in [p.text for p in page]
+    assert not any("SECRET" in p.text or "SECRET" in p.article_title for p in page)
 
 
 def test_uploaded_html_loses_every_script_before_indexing(
@@ -353,8 +358,8 @@ def test_seed_questions_still_work_next_to_every_hostile_file(make_engine: Calla
     (seeds / "utf16.txt").write_bytes(OTHER.encode("utf-16"))
     engine = make_engine("Hassan Rouhani [1] met the Iraqi foreign minister.")
     ids, errors = _refresh_errors(engine)
-    assert ids == [SEED.stem, "notice", "utf16"]
-    assert sorted(e.split(":")[0] for e in errors) == ["copy.txt", "huge.txt", "page.html", "zeros.txt"]
+    assert ids == [SEED.stem, "notice", "page", "utf16"]  # the page is read as its main text (scripts gone)
+    assert sorted(e.split(":")[0] for e in errors) == ["copy.txt", "huge.txt", "zeros.txt"]
     answer = engine.ask(SEED_Q)
     assert not answer.abstained and "Rouhani" in answer.citations[0].paragraph.text
 

@@ -134,7 +134,7 @@ def read_squad(path: Path, taken: frozenset[str] = frozenset()) -> tuple[list[Ar
                 )
         digest = hashlib.sha256("\n\n".join([title, *(p.text for p in paragraphs)]).encode("utf-8")).hexdigest()
         articles.append(
-            Article(id=article_id, title=title, paragraphs=tuple(paragraphs), source=str(path), sha256=digest)
+            Article(id=article_id, title=title, paragraphs=tuple(paragraphs), path=str(path), sha256=digest)
         )
     return articles, questions
 

@@ -21,8 +21,8 @@ from rag.index.record import BadIndexError, Index
 from rag.index.searcher import MMAP, kind, tune
 from rag.records import ArticleEntry, Paragraph
 
-# Sentence rows follow rag.text.sentences: bump FORMAT whenever its splitting changes.
-FORMAT = 4
+# Sentence rows follow rag.text.sentences: bump FORMAT whenever its splitting or a record's fields change.
+FORMAT = 5
 FILES = (
     "paragraphs.jsonl",
     "vectors.npy",
@@ -199,7 +199,7 @@ def load(folder: Path, embedder_name: str, full_check: bool = False) -> Index:
     )
     if vectors.shape != (manifest["rows"], manifest["dim"]) or len(paragraphs) != manifest["paragraphs"]:
         raise BadIndexError(f"{folder}: sizes do not match the manifest")
-    articles = tuple(ArticleEntry(**a) for a in manifest["articles"])
+    articles = tuple(ArticleEntry(**{**a, "authors": tuple(a["authors"])}) for a in manifest["articles"])
     searcher = tune(faiss.read_index(str(files / "faiss.index"), MMAP.get(manifest.get("faiss", ""), 0)))
     return Index(
         embedder=manifest["embedder"],

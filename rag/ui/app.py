@@ -172,7 +172,7 @@ def remove_selected(hub: EngineHub, article_id: str | None) -> tuple[str, object
             raise ArticleError("choose an article to remove")
         if len(entries) == 1:
             raise ArticleError("the last article cannot be removed (the index would be empty)")
-        path = remove_article(hub.settings.seeds_dir, entries[article_id].source)
+        path = remove_article(hub.settings.seeds_dir, entries[article_id].path)
         hub.refresh()
     except RagError as err:
         return _articles_view(hub, f"Not removed: {err}")
