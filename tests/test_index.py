@@ -312,3 +312,51 @@ def test_a_full_disk_while_saving_is_one_clear_error_and_keeps_the_previous_inde
     monkeypatch.undo()
     assert len(list((tmp_path / "ix").glob("gen-*"))) == 1  # the half-written generation is gone
     assert len(index.load(tmp_path / "ix", "fake-hash-64").paragraphs) == len(before.paragraphs)
+
+
+def test_a_killed_build_resumes_without_embedding_again_what_it_had(tmp_path: Path) -> None:
+    """SIGKILL a slow build after its first cache chunk: the rerun embeds only the rest, same vectors."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    seeds = tmp_path / "articles"
+    seeds.mkdir()
+    for n in range(6):  # 6 articles x 500 one-sentence paragraphs: 3,000 texts, 12 batches of 256
+        lines = "\n".join(f"Item {n}-{i} says the number {n * 1000 + i} matters." for i in range(500))
+        (seeds / f"a{n}.txt").write_text(f"Article {n}\n{lines}\n")
+    folder = tmp_path / "ix"
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from rag import index
+        from rag.ingest import load_articles
+        from tests.fakes import FakeEmbedder
+
+        class Slow(FakeEmbedder):
+            def embed(self, texts):
+                time.sleep(0.4)
+                return super().embed(texts)
+
+        articles, _ = load_articles(Path({str(seeds)!r}))
+        index.refresh(articles, Path({str(folder)!r}), Slow())
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    deadline = time.time() + 60
+    while not list((folder / "embed-cache").glob("*.npz")) and time.time() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert list((folder / "embed-cache").glob("*.npz")) and not (folder / "manifest.json").exists()
+
+    counting = FakeEmbedder()
+    resumed, _, _ = _refresh(seeds, folder, counting)
+    embedded = sum(len(call) for call in counting.calls)
+    assert 0 < embedded <= 3000 - 2048
+    assert not (folder / "embed-cache").exists()  # a finished build leaves no cache behind
+    clean, _, _ = _refresh(seeds, tmp_path / "clean")
+    np.testing.assert_array_equal(resumed.vectors, clean.vectors)
+    np.testing.assert_array_equal(resumed.sentence_vectors, clean.sentence_vectors)

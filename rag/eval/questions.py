@@ -33,7 +33,9 @@ from pathlib import Path
 from rag.errors import RagError
 from rag.records import Article, Paragraph
 
-FIELDS = ("id", "question", "answers", "gold_article", "gold_paragraph", "answerable")
+FIELDS = ("id", "question", "answers", "gold_article", "gold_paragraph", "answerable", "choices", "question_date")
+# Fields of the news-2025 quiz files that are read but not used for scoring.
+INFORMATIVE = ("week", "gold_evidence", "original_date")
 
 
 class EvalError(RagError):
@@ -50,7 +52,9 @@ class Question:
 
     ``gold_paragraph`` is a paragraph id of the index; when only
     ``gold_article`` is known, any paragraph of that article counts as gold.
-    ``origin`` ("file:line") is kept for error messages.
+    ``origin`` ("file:line") is kept for error messages. ``question_date``
+    (YYYY-MM-DD) is the day the question is asked as of; ``choices`` are a
+    quiz's options, kept for scoring and never shown to the model.
     """
 
     id: str
@@ -60,6 +64,8 @@ class Question:
     gold_article: str | None = None
     answerable: bool = True
     origin: str = ""
+    question_date: str = ""
+    choices: tuple[str, ...] = ()
 
     @property
     def has_gold(self) -> bool:
@@ -166,25 +172,25 @@ def _bool(value: object, where: str) -> bool:
     raise QuestionFileError(f"{where}: 'answerable' must be true or false, not {value!r}")
 
 
-def _answers(value: object, where: str) -> tuple[str, ...]:
+def _answers(value: object, where: str, name: str = "answers") -> tuple[str, ...]:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):  # a JSON list in a CSV cell
             try:
                 value = json.loads(text)
             except ValueError:
-                raise QuestionFileError(f"{where}: 'answers' is not a valid JSON list") from None
+                raise QuestionFileError(f"{where}: {name!r} is not a valid JSON list") from None
         else:  # CSV convenience: "Fuad Hussein|Hussein"
             return tuple(a.strip() for a in text.split("|") if a.strip())
     if not isinstance(value, list) or not all(isinstance(a, str | int | float) for a in value):
-        raise QuestionFileError(f"{where}: 'answers' must be a list of strings")
+        raise QuestionFileError(f"{where}: {name!r} must be a list of strings")
     return tuple(str(a).strip() for a in value if str(a).strip())
 
 
 def parse_row(row: dict, where: str) -> Question:
     """One JSONL object or CSV row -> ``Question``; empty values count as absent."""
     row = {k: v for k, v in row.items() if v is not None and v != ""}
-    unknown = sorted(set(row) - set(FIELDS))
+    unknown = sorted(set(row) - set(FIELDS) - set(INFORMATIVE))
     if unknown:
         raise QuestionFileError(f"{where}: unknown field {unknown[0]!r} (expected {', '.join(FIELDS)})")
     text = row.get("question")
@@ -206,9 +212,23 @@ def parse_row(row: dict, where: str) -> Question:
         raise QuestionFileError(f"{where}: gold_paragraph {paragraph!r} is not in gold_article {article!r}")
     if not answerable and (answers or paragraph or article):
         raise QuestionFileError(f"{where}: an unanswerable question cannot have answers or gold labels")
+    asked_on = str(row.get("question_date", ""))
+    if asked_on and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", asked_on):
+        raise QuestionFileError(f"{where}: question_date {asked_on!r} is not a date like 2025-07-04")
+    choices = _answers(row["choices"], where, "choices") if "choices" in row else ()
     qid = str(row.get("id") or "q-" + hashlib.sha1(text.lower().encode()).hexdigest()[:10])
     article = article or (paragraph.rsplit(":", 1)[0] if paragraph else None)
-    return Question(qid, text, answers, paragraph, article, answerable, where)
+    return Question(
+        id=qid,
+        question=text,
+        answers=answers,
+        gold_paragraph=paragraph,
+        gold_article=article,
+        answerable=answerable,
+        origin=where,
+        question_date=asked_on,
+        choices=choices,
+    )
 
 
 def read_rows(path: Path) -> list[Question]:

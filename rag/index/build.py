@@ -16,6 +16,7 @@ import faiss
 import numpy as np
 
 from rag.embed import Embedder, pieces
+from rag.index.cache import EmbedCache
 from rag.index.record import BadIndexError, Index, corpus_hash
 from rag.index.searcher import make_faiss
 from rag.index.store import load, read_manifest, save
@@ -71,8 +72,9 @@ def build(
     embedder: Embedder,
     previous: Index | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: EmbedCache | None = None,
 ) -> tuple[Index, list[str]]:
-    """Index ``articles``, reusing ``previous`` vectors of unchanged articles.
+    """Index ``articles``, reusing ``previous`` vectors of unchanged articles (and ``cache``'s of a stopped build).
 
     Returns the index and the ids of the articles that had to be embedded.
     """
@@ -82,7 +84,7 @@ def build(
     todo = [a for a in articles if (a.id, a.sha256) not in reusable]
     units = {a.id: _units(a) for a in todo}
     texts = [t for u in units.values() for t in (*u[0], *u[2])]
-    new_vectors = _embed_batches(embedder, texts, progress)
+    new_vectors = _embed_batches(embedder, texts, progress, cache)
     blocks: list[_Block] = []
     at = 0
     for article in articles:
@@ -163,24 +165,47 @@ def _assemble(
 
 
 def _embed_batches(
-    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None, batch: int = 256
+    embedder: Embedder,
+    texts: list[str],
+    progress: Callable[[int, int], None] | None,
+    cache: EmbedCache | None = None,
+    batch: int = 256,
+    every: int = 8,
 ) -> np.ndarray:
     """Embed each distinct text once, in length-sorted chunks (little padding, visible progress).
 
     Pieces and sentences go through one pass; a one-sentence paragraph is both and is embedded
-    once. (The embedder that builds indexes is made for bulk work: ``MiniLMEmbedder(bulk=True)``.)
+    once, and so is a paragraph that several articles share (wire copies). Texts already in
+    ``cache`` (a build that was stopped) are not embedded again; new vectors are added to it
+    every ``every`` batches. (The embedder that builds indexes is made for bulk work:
+    ``MiniLMEmbedder(bulk=True)``.)
     """
-    unique = sorted(set(texts), key=len)
-    out: np.ndarray | None = None
-    for start in range(0, len(unique), batch):
-        vectors = embedder.embed(unique[start : start + batch])
-        out = vectors if out is None else np.concatenate([out, vectors])
+    # Ties by text, not set order: string hashes vary per process, and with them the batches (bf16 sums).
+    unique = sorted(set(texts), key=lambda t: (len(t), t))
+    found = {t: v for t in unique if cache is not None and (v := cache.get(t)) is not None}
+    todo = [t for t in unique if t not in found]
+    parts: list[np.ndarray] = []
+    pending: list[np.ndarray] = []
+    for start in range(0, len(todo), batch):
+        pending.append(embedder.embed(todo[start : start + batch]))
+        done = min(start + batch, len(todo))
+        if cache is not None and (len(pending) == every or done == len(todo)):
+            first = done - sum(len(v) for v in pending)
+            cache.add(todo[first:done], np.concatenate(pending))
+        if len(pending) == every or done == len(todo):
+            parts.extend(pending)
+            pending = []
         if progress:
-            progress(min(start + batch, len(unique)), len(unique))
-    if out is None:
+            progress(len(found) + done, len(unique))
+    if not unique:
         return np.zeros((0, 0), np.float32)
-    row = {text: i for i, text in enumerate(unique)}
-    return out[[row[t] for t in texts]].astype(np.float32)
+    embedded = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+    row = {text: i for i, text in enumerate(todo)}
+    dim = embedded.shape[1] if len(embedded) else len(next(iter(found.values())))
+    out = np.zeros((len(texts), dim), np.float32)
+    for i, text in enumerate(texts):
+        out[i] = found[text] if text in found else embedded[row[text]]
+    return out
 
 
 def refresh(
@@ -214,7 +239,9 @@ def refresh(
         and [a.id for a in previous.articles] == [a.id for a in articles]
     ):
         return previous, [], []
-    index, embedded = build(articles, embedder, previous, progress)
+    cache = EmbedCache(folder, embedder.name)
+    index, embedded = build(articles, embedder, previous, progress, cache)
     removed = sorted({a.id for a in previous.articles} - {a.id for a in articles}) if previous else []
     save(index, folder)
+    cache.clear()
     return index, embedded, removed

@@ -1,0 +1,122 @@
+"""Archive scale: build the index of a news archive and time what a user waits for.
+
+    python benchmarks/archive.py [--archive ../shared/eval/news-2025/articles] [--weeks N] [--out runs/archive]
+
+Prints, for the archive (all week folders, or the first ``--weeks``): articles, paragraphs read
+and dropped as boilerplate (by kind), texts embedded, build time and paragraphs/s, add one
+article to the built index (warm process), cold ``rag ask`` on it against the seed-only index
+(fresh processes, interleaved), and the peak memory of those processes. The index is built in
+``--out`` (default: a temporary folder) so that the project's own index is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from rag import ingest
+from rag.pipeline import Engine
+from rag.progress import progress_bar
+from rag.settings import PROJECT_DIR, load_settings
+
+ARCHIVE = PROJECT_DIR.parent / "shared" / "eval" / "news-2025" / "articles"
+QUESTION = "Which religious leader revealed plans for finding his successor?"
+ADDED = """---
+title: "Kelvo harbour reopens after storm repairs"
+date: 2025-09-26
+outlet: "example-news.test"
+---
+The Kelvo harbour reopened on Friday after two weeks of storm repairs, the port authority said.
+
+Ferries to the islands will run on the summer timetable until October, officials added.
+"""
+
+
+def copy_weeks(archive: Path, weeks: int | None, target: Path) -> list[str]:
+    folders = sorted(p for p in archive.iterdir() if p.is_dir())[:weeks]
+    for folder in folders:
+        shutil.copytree(folder, target / folder.name)
+    return [f.name for f in folders]
+
+
+def cold_ask(seeds: Path, index_dir: Path) -> tuple[float, float]:
+    """(seconds, peak MB) of ``rag ask`` in a fresh process over a built index."""
+    env = {**os.environ, "RAG_SEEDS_DIR": str(seeds), "RAG_INDEX_DIR": str(index_dir)}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", QUESTION], env=env, check=True, capture_output=True, timeout=900
+    )
+    seconds = time.perf_counter() - started
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", type=Path, default=ARCHIVE, help="folder of week folders of articles")
+    parser.add_argument("--weeks", type=int, help="only the first N week folders")
+    parser.add_argument("--out", type=Path, help="work folder (default: temporary, deleted)")
+    parser.add_argument("--cold", type=int, default=3, help="cold rag ask runs per index")
+    args = parser.parse_args(argv)
+    if not args.archive.is_dir():
+        print(f"missing {args.archive}", file=sys.stderr)
+        return 1
+    work = args.out or Path(tempfile.mkdtemp(prefix="archive-"))
+    articles_dir, index_dir = work / "articles", work / "index"
+    shutil.rmtree(work, ignore_errors=True)
+    articles_dir.mkdir(parents=True)
+    weeks = copy_weeks(args.archive, args.weeks, articles_dir)
+
+    started = time.perf_counter()
+    articles, errors = ingest.load_articles(articles_dir)
+    read_seconds = time.perf_counter() - started
+    paragraphs = sum(len(a.paragraphs) for a in articles)
+    dropped = Counter(kind for a in articles for kind in getattr(a, "dropped", ()))
+    print(f"archive {args.archive} ({len(weeks)} weeks): {len(articles)} articles, {len(errors)} refused")
+    print(f"read in {read_seconds:.1f} s: {paragraphs} paragraphs kept; dropped as boilerplate: {dict(dropped) or 0}")
+
+    engine = Engine(load_settings().with_(seeds_dir=articles_dir, index_dir=index_dir))
+    started = time.perf_counter()
+    report = engine.refresh(progress=progress_bar("embedding"))
+    build = time.perf_counter() - started
+    ix = engine.index
+    texts = len(ix.vectors) + len(ix.sentence_vectors)
+    print(
+        f"build {build:.0f} s ({build / 60:.1f} min): {report.paragraphs} paragraphs, "
+        f"{paragraphs / build:.1f} paragraphs/s; "
+        f"{len(ix.vectors)} piece rows + {len(ix.sentence_vectors)} sentence rows ({texts} rows)"
+    )
+
+    (articles_dir / "zz-added").mkdir()
+    (articles_dir / "zz-added" / "kelvo.md").write_text(ADDED, encoding="utf-8")
+    started = time.perf_counter()
+    engine.refresh()
+    print(f"add one article (2 paragraphs) to the built index, warm process: {time.perf_counter() - started:.2f} s")
+
+    seed_index = work / "seed-index"
+    Engine(load_settings().with_(index_dir=seed_index)).refresh()
+    archive_times, seed_times, peaks = [], [], []
+    for _ in range(args.cold):  # interleaved, so machine noise hits both alike
+        seconds, _ = cold_ask(load_settings().seeds_dir, seed_index)
+        seed_times.append(seconds)
+        seconds, peak = cold_ask(articles_dir, index_dir)
+        archive_times.append(seconds)
+        peaks.append(peak)
+    a, s = statistics.median(archive_times), statistics.median(seed_times)
+    print(f"cold rag ask, median of {args.cold}: archive {a:.1f} s, seed only {s:.1f} s (+{a - s:.1f} s)")
+    print(f"peak memory of a rag ask process (max over runs): {max(peaks):.0f} MB")
+    if not args.out:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
