@@ -360,3 +360,25 @@ def test_a_killed_build_resumes_without_embedding_again_what_it_had(tmp_path: Pa
     clean, _, _ = _refresh(seeds, tmp_path / "clean")
     np.testing.assert_array_equal(resumed.vectors, clean.vectors)
     np.testing.assert_array_equal(resumed.sentence_vectors, clean.sentence_vectors)
+
+
+def test_a_paragraph_two_articles_share_is_embedded_once_and_keeps_both(tmp_path: Path) -> None:
+    wire = "The Kelvo harbour reopened on Friday after two weeks of storm repairs, the port authority said."
+    ix = _index_texts(
+        tmp_path,
+        ap=f"Harbour reopens\n{wire}\nFerries run again.",
+        reuters=f"Kelvo port open\n{wire.upper().replace(',', '')}\nShops reopened too.",  # case and commas aside
+        other="Other news\nThe mayor opened a bridge.",
+    )
+    assert [p.article_id for p in ix.copies_of("ap:1")] == ["reuters"]
+    assert [p.article_id for p in ix.copies_of("reuters:1")] == ["ap"]
+    assert ix.copies_of("ap:2") == () and ix.copies_of("other:1") == ()
+
+
+def test_wire_copies_are_embedded_once(tmp_path: Path) -> None:
+    wire = "The Kelvo harbour reopened on Friday after two weeks of storm repairs, the port authority said."
+    articles = [parse_article(f"Title {n}\n{wire}\nLine {n} of its own.", f"a{n}") for n in range(3)]
+    embedder = FakeEmbedder()
+    index.build(articles, embedder)
+    embedded = [t for call in embedder.calls for t in call]
+    assert embedded.count(wire) == 1 and len(embedded) == len(set(embedded)) == 4
