@@ -61,6 +61,12 @@ class Settings:
     max_tokens: int = 48
     n_ctx: int = 2048
     threads: int = max(1, os.cpu_count() or 1)
+    # Fetching pages and feeds (rag.fetch): private, loopback and link-local addresses are refused
+    # unless allowed (a public server must not be a way into its own network); every fetch is bounded
+    # in time (seconds: connect, each read and the whole fetch with its redirects) and in bytes.
+    allow_private_urls: bool = False
+    fetch_timeout: float = 20.0
+    fetch_max_bytes: int = 10 * 1024 * 1024
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, rule: str) -> None:
@@ -77,6 +83,8 @@ class Settings:
         need(self.margin >= 0, "margin", "must be 0 or more")
         for name in ("min_score", "min_support"):
             need(0 <= getattr(self, name) <= 1, name, "must be between 0 and 1")
+        need(0 < self.fetch_timeout <= 600, "fetch_timeout", "must be more than 0 and at most 600 seconds")
+        need(self.fetch_max_bytes >= 1024, "fetch_max_bytes", "must be at least 1024 bytes")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
