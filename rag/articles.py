@@ -1,6 +1,6 @@
 """The article file store: adding and removing article files in the articles folder, safely.
 
-The web page's paste, upload and remove go through here. Everything here
+The web page's paste, upload, fetch and remove go through here. Everything here
 handles text a stranger typed or uploaded, so:
 
 - the file name is derived, never taken: the title (or the uploaded name) is
@@ -8,10 +8,10 @@ handles text a stranger typed or uploaded, so:
   to sit directly inside the articles folder, so ``../../etc/passwd``,
   absolute paths, hidden names and Windows separators all land as an ordinary
   file there (and a name is never reused for different text);
-- HTML is turned into plain text with the stdlib ``html.parser``: tags are
-  dropped, ``<script>``/``<style>`` bodies skipped, block elements become
-  line breaks (ingest reads lines as paragraphs), the ``<title>`` or first
-  ``<h1>`` becomes the article title. Nothing is rendered or executed;
+- an uploaded web page or PDF is kept as it came (``import_file``): the index
+  reads a page for its main text with ``trafilatura`` (scripts, templates
+  and other never-shown elements dropped first: ``rag.extract``) and a PDF
+  with ``pypdf``. Nothing is rendered or executed;
 - an article is checked with the same parser (and length limit) the index
   uses before it is written, so a file that would be refused at indexing is
   refused here with the reason, and never half-added; a copy of an article
@@ -24,10 +24,6 @@ functions at the end: a fetched page is stored as Markdown with front matter
 (same source URL or same text, anywhere under the folder; a file with the
 same bytes) is recognised by ``Archive``, and every file is written whole or
 not at all (a hidden temporary file, then linked or renamed into place).
-
-Trade-off: ``html.parser`` is lenient and dependency-free but knows no
-article structure (menus and footers of a saved web page come along as
-paragraphs); pasting the article text gives cleaner paragraphs.
 """
 
 from __future__ import annotations
@@ -39,7 +35,6 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,6 +42,7 @@ from rag.errors import RagError
 from rag.extract import Extracted, ExtractError, split_front_matter, to_markdown
 from rag.ingest import (
     FORMATS,
+    HTML_SUFFIXES,
     MAX_BYTES,
     SUFFIXES,
     IngestError,
@@ -58,8 +54,6 @@ from rag.ingest import (
     parse_pdf,
 )
 
-HTML_SUFFIXES = (".html", ".htm")
-UPLOAD_SUFFIXES = SUFFIXES + HTML_SUFFIXES
 MAX_NAME = 60
 
 
@@ -84,84 +78,6 @@ def safe_stem(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     stem = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:MAX_NAME].strip("-")
     return stem or "article"
-
-
-class _TextExtractor(HTMLParser):
-    """Collects visible text; block-level tags end a line."""
-
-    BLOCKS = frozenset(
-        "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer blockquote pre hr title".split()
-    )
-    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = [""]
-        self.title = ""
-        self.h1 = ""
-        self._skip = 0
-        self._in: str | None = None  # "title" or "h1" while inside one
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title" or (tag == "h1" and not self.h1):
-            self._in = tag
-        if tag in self.SKIP:
-            self._skip += 1
-        elif tag in self.BLOCKS:
-            self.lines.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == self._in:
-            self._in = None
-        if tag in self.SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self.BLOCKS:
-            self.lines.append("")
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:  # checked first: a <script> inside the <title> must not become the title
-            return
-        if self._in == "title":  # the <title> names the page; it is not body text
-            self.title += data
-            return
-        if self._in == "h1":
-            self.h1 += data
-        self.lines[-1] += data
-
-
-def html_to_text(markup: str) -> str:
-    """HTML -> article text: title line first, then one paragraph per line.
-
-    >>> print(html_to_text("<html><head><title>T</title><script>alert(1)</script></head>"
-    ...                    "<body><h1>Big news</h1><p>One &amp; two.</p><p>Three<br>four</p></body></html>"))
-    Big news
-    One & two.
-    Three
-    four
-    """
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    lines = [" ".join(line.split()) for line in parser.lines]
-    lines = [line for line in lines if line]
-    title = " ".join(parser.h1.split()) or " ".join(parser.title.split())
-    if title and (not lines or lines[0] != title):
-        lines.insert(0, title)
-    return "\n".join(lines)
-
-
-def upload_text(filename: str, data: bytes) -> str:
-    """The article text of an uploaded file (.txt/.md as is, .html converted)."""
-    suffix = Path(filename).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise ArticleError(f"{Path(filename).name}: unsupported file type (use {', '.join(UPLOAD_SUFFIXES)})")
-    if len(data) > MAX_BYTES:
-        raise ArticleError(f"{Path(filename).name}: too large ({len(data):,} bytes; limit {MAX_BYTES:,})")
-    try:
-        text = decode(data, Path(filename).name)
-    except IngestError as err:
-        raise ArticleError(str(err)) from None
-    return html_to_text(text) if suffix in HTML_SUFFIXES else text
 
 
 def save_article(folder: Path, text: str, title: str = "", name: str = "", suffix: str = ".txt") -> Saved:

@@ -32,6 +32,7 @@ from rag.errors import RagError
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 class ExtractError(RagError):
@@ -122,12 +123,17 @@ def from_html(html: str, url: str = "") -> Extracted:
     from lxml import etree
     from lxml import html as lxml_html
 
+    # lxml refuses a str that declares its own encoding (XHTML's <?xml ... encoding="utf-8"?>).
+    html = _XML_DECLARATION.sub("", html, count=1)
     try:
         tree = lxml_html.fromstring(html)
     except (etree.ParserError, ValueError) as err:
         raise ExtractError(f"{url + ': ' if url else ''}not a readable web page ({err})") from None
-    # Never shown by a browser, so never article text (trafilatura keeps what is inside <template>).
-    for hidden in tree.xpath("//template|//noscript|//svg|//iframe|//object|//script|//style"):
+    # Never shown by a browser (trafilatura keeps what is inside <template>), or page furniture that
+    # trafilatura's fallback keeps on short pages: never article text.
+    for hidden in tree.xpath(
+        "//template|//noscript|//svg|//iframe|//object|//script|//style|//nav|//footer|//aside|//form"
+    ):
         hidden.drop_tree()
     doc = trafilatura.bare_extraction(
         tree, url=url or None, with_metadata=True, include_comments=False, include_tables=False

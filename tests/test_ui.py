@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.articles import ArticleError, html_to_text, remove_article, safe_stem, save_article, upload_text
+from rag.articles import ArticleError, remove_article, safe_stem, save_article
 from rag.pipeline import Engine
 from rag.records import Answer, Citation, Hit, Paragraph
 from rag.ui import app as ui_app
@@ -101,13 +101,22 @@ def test_article_without_paragraphs_is_refused_and_nothing_written(tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
 
 
-def test_html_upload_is_reduced_to_text() -> None:
-    page = b"<html><head><title>Page</title><style>p{}</style></head><body><h1>Headline</h1>" \
-        b"<p>First <b>para</b>.</p><script>alert(1)</script><p>Second &lt;ok&gt;.</p></body></html>"
-    assert upload_text("news.html", page) == "Headline\nFirst para.\nSecond <ok>."
-    assert html_to_text("<p>no title</p>") == "no title"
-    with pytest.raises(ArticleError):
-        upload_text("x.exe", b"MZ")
+def test_an_uploaded_page_is_kept_as_it_came_and_indexed(make_engine: Callable[..., Engine], tmp_path: Path) -> None:
+    page = tmp_path / "news.html"
+    page.write_bytes(
+        b"<html><head><title>Harbour reopens</title><style>p{}</style></head><body><nav>Home | World</nav><article>"
+        b"<h1>Harbour reopens</h1><p>The Kelvo harbour reopened on Tuesday after storm repairs, officials said.</p>"
+        b"<script>alert(1)</script></article></body></html>"
+    )
+    engine = make_engine()
+    listing, *_ = ui_app.add_uploaded(EngineHub(engine), str(page))
+    assert "Added news.html" in listing and (engine.settings.seeds_dir / "news.html").read_bytes() == page.read_bytes()
+    texts = [p.text for p in engine.index.paragraphs if p.article_id == "news"]
+    assert texts == ["The Kelvo harbour reopened on Tuesday after storm repairs, officials said."]
+    bad = tmp_path / "x.exe"
+    bad.write_bytes(b"MZ")
+    listing, *_ = ui_app.add_uploaded(EngineHub(engine), str(bad))
+    assert "Not added: x.exe: unsupported file type" in listing
 
 
 def test_remove_refuses_files_outside_the_folder(tmp_path: Path) -> None:

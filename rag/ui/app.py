@@ -42,9 +42,9 @@ from pathlib import Path
 import gradio as gr
 
 from rag import followup
-from rag.articles import UPLOAD_SUFFIXES, ArticleError, remove_article, save_article, upload_text
+from rag.articles import Archive, ArticleError, import_file, remove_article, save_article
 from rag.errors import RagError
-from rag.ingest import MAX_BYTES, SUFFIXES
+from rag.ingest import FORMATS, MAX_BYTES
 from rag.pipeline import Engine
 from rag.records import Answer
 from rag.settings import RETRIEVERS, load_settings
@@ -140,7 +140,7 @@ def add_pasted(hub: EngineHub, title: str, text: str) -> tuple[str, object, obje
 
 
 def add_uploaded(hub: EngineHub, file_path: str | None) -> tuple[str, object, object]:
-    """Save an uploaded .txt/.md/.html file as an article and index it."""
+    """Copy an uploaded article file (any format the index reads) into the articles folder and index it."""
     if not file_path:
         return gr.skip(), gr.skip(), gr.skip()
     name = Path(file_path).name
@@ -149,19 +149,36 @@ def add_uploaded(hub: EngineHub, file_path: str | None) -> tuple[str, object, ob
             data = Path(file_path).read_bytes()
         except OSError as err:
             raise ArticleError(f"{name}: cannot read the upload ({err.strerror or err})") from None
-        suffix = Path(name).suffix.lower()
-        saved = save_article(
-            hub.settings.seeds_dir,
-            upload_text(name, data),
-            name=name,
-            suffix=suffix if suffix in SUFFIXES else ".txt",
-        )
-        note = _index_saved(hub, saved.path, saved.existed)
+        stored = import_file(hub.settings.seeds_dir, data, name)
+        note = _index_saved(hub, stored.path, existed=False)
     except RagError as err:
         listing, choices = _articles_view(hub, f"Not added: {err}")
         return listing, choices, None
-    listing, choices = _articles_view(hub, f"{note} “{saved.title}”, {saved.paragraphs} paragraphs.")
+    listing, choices = _articles_view(hub, f"{note} “{stored.title}” ({stored.date or 'undated'}).")
     return listing, choices, None
+
+
+def add_from_web(hub: EngineHub, url: str, is_feed: bool) -> tuple[str, object, object]:
+    """Fetch an article, or every new entry of a feed, into the articles folder and index them."""
+    from rag import fetch  # httpx and feedparser only when a URL is given
+
+    url = (url or "").strip()
+    if not url:
+        return gr.skip(), gr.skip(), gr.skip()
+    archive = Archive.scan(hub.settings.seeds_dir)
+    if is_feed:
+        outcomes = list(fetch.add_feed(url, hub.settings, archive))
+    else:
+        outcomes = [fetch.add_url(url, hub.settings, archive)]
+    lines = [f"{o.status} {o.item}" + (f": {o.reason}" if o.reason else "") for o in outcomes]
+    if any(o.status in ("added", "updated") for o in outcomes):
+        try:
+            report = hub.refresh()
+            lines.append(f"indexed in {report.seconds:.1f} s")
+        except RagError as err:
+            lines.append(f"not indexed: {err}")
+    listing, choices = _articles_view(hub, "; ".join(lines) or "nothing to add")
+    return listing, choices, ""
 
 
 def remove_selected(hub: EngineHub, article_id: str | None) -> tuple[str, object]:
@@ -225,11 +242,15 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
                         add_button = gr.Button("Add article", elem_id="add-article")
                     with gr.Tab("Upload a file"):
                         upload = gr.File(
-                            label=f"{', '.join(UPLOAD_SUFFIXES)} (HTML is reduced to its text)",
-                            file_types=list(UPLOAD_SUFFIXES),
+                            label=f"{', '.join(FORMATS)} (web pages are read for their main text)",
+                            file_types=list(FORMATS),
                             type="filepath",
                             elem_id="upload",
                         )
+                    with gr.Tab("Add from the web"):
+                        url_box = gr.Textbox(label="URL of an article, or of an RSS/Atom feed", elem_id="new-url")
+                        feed_box = gr.Checkbox(label="It is a feed: add every entry not yet here", elem_id="is-feed")
+                        fetch_button = gr.Button("Fetch and add", elem_id="fetch-article")
                 with gr.Column():
                     remove_choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice")
                     remove_button = gr.Button("Remove article", variant="stop", size="sm", elem_id="remove-article")
@@ -280,6 +301,13 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
             lambda f: add_uploaded(hub, f),
             [upload],
             [article_list, remove_choice, upload],
+            concurrency_id=ENGINE_GROUP,
+            api_name=False,
+        )
+        fetch_button.click(
+            lambda u, f: add_from_web(hub, u, f),
+            [url_box, feed_box],
+            [article_list, remove_choice, url_box],
             concurrency_id=ENGINE_GROUP,
             api_name=False,
         )
