@@ -344,6 +344,18 @@ def article_files(folder: Path) -> list[Path]:
     return sorted(p for p in paths if not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
+def folder_state(folder: Path) -> dict[str, list[int]]:
+    """Every article file under ``folder`` -> [size, modification time in ns]: what a change would move."""
+    state = {}
+    for path in article_files(folder):
+        try:
+            st = path.stat()
+        except OSError:  # removed meanwhile: it is simply not there
+            continue
+        state[path.relative_to(folder).as_posix()] = [st.st_size, st.st_mtime_ns]
+    return state
+
+
 def load_articles(folder: Path) -> tuple[list[Article], list[str]]:
     """All articles under ``folder`` (sorted by path) and one error line per refused file.
 

@@ -16,6 +16,7 @@ its other sentences may hold the answer (``reask``).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 
@@ -31,6 +32,7 @@ from rag.records import Answer, Hit, IndexReport, Timings
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
+BM25_FOLDER = "bm25"  # inside the index folder
 
 
 class QuestionError(RagError):
@@ -76,6 +78,7 @@ class Engine:
         self._llm = llm
         self._make_llm = make_llm
         self._index: index.Index | None = prebuilt
+        self._prebuilt = prebuilt is not None  # an evaluation corpus: its folder is not ours to write in
         self._bm25: retrieve.Bm25 | None = None
 
     @property
@@ -105,22 +108,48 @@ class Engine:
 
     @property
     def bm25(self) -> retrieve.Bm25:
-        """The BM25 model of the current index (rebuilt when articles change)."""
-        if self._bm25 is None or self._bm25.corpus_sha256 != self.index.corpus_sha256:
-            self._bm25 = retrieve.Bm25(self.index)
+        """The BM25 model of the current index: loaded from beside the index, else built (and saved there)."""
+        corpus = self.index.corpus_sha256
+        if self._bm25 is None or self._bm25.corpus_sha256 != corpus:
+            saved = self.settings.index_dir / BM25_FOLDER
+            bm25 = None if self._prebuilt else retrieve.Bm25.load(saved, corpus)
+            if bm25 is None:
+                bm25 = retrieve.Bm25(self.index)
+                if not self._prebuilt:
+                    with contextlib.suppress(OSError):  # a read-only index folder: built again next start
+                        bm25.save(saved)
+            self._bm25 = bm25
         return self._bm25
 
     def refresh(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> IndexReport:
-        """Re-read the articles folder and re-embed only what changed."""
+        """Re-read the articles folder and re-embed only what changed (nothing is read if no file changed)."""
         started = time.perf_counter()
-        articles, errors = ingest.load_articles(self.settings.seeds_dir)
+        folder, index_dir = self.settings.seeds_dir, self.settings.index_dir
+        # Taken before reading: a file edited while it is read shows up as changed next time.
+        files = ingest.folder_state(folder)
+        if not rebuild and (saved := index.current(index_dir, self.embedder.name, files)) is not None:
+            self._index, errors = saved
+            return IndexReport(
+                articles=len(self._index.articles),
+                paragraphs=len(self._index.paragraphs),
+                embedded=[],
+                removed=[],
+                errors=errors,
+                seconds=time.perf_counter() - started,
+            )
+        articles, errors = ingest.load_articles(folder)
         if not articles:
             raise index.BadIndexError(
                 f"no articles to index in {self.settings.seeds_dir} (add .txt or .md files)"
                 + (f"; skipped: {'; '.join(errors)}" if errors else "")
             )
         self._index, embedded, removed = index.refresh(
-            articles, self.settings.index_dir, self.embedder, rebuild=rebuild, progress=progress
+            articles,
+            index_dir,
+            self.embedder,
+            rebuild=rebuild,
+            progress=progress,
+            folder_state={"files": files, "skipped": errors},
         )
         return IndexReport(
             articles=len(articles),

@@ -27,9 +27,13 @@ reasons for each choice and weight are in ``docs/decisions.md``.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import shutil
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -61,7 +65,13 @@ def dense_ranking(index: Index, query: np.ndarray, n: int) -> list[tuple[int, fl
 
 
 class Bm25:
-    """A bm25s model over an index's paragraphs (built in well under a second for 2,000)."""
+    """A bm25s model over an index's paragraphs (built in well under a second for 2,000).
+
+    An archive of 70,000 paragraphs takes seconds to tokenize and index, so the
+    engine keeps the model on disk beside the index (``save``/``load``: bm25s's
+    own arrays and a JSON of document frequencies, no pickle) and a new process
+    loads it instead of building it again.
+    """
 
     def __init__(self, index: Index) -> None:
         import bm25s  # only retrievers that use BM25 pay for the import
@@ -73,6 +83,33 @@ class Bm25:
         self.model.index([t or ["<empty>"] for t in tokens], show_progress=False)
         self.df = Counter(w for t in tokens for w in set(t))
         self.n = len(tokens)
+
+    def save(self, folder: Path) -> None:
+        """Write the model into ``folder`` (replaced whole: a temporary folder, then a rename)."""
+        tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.model.save(str(tmp), show_progress=False)
+        meta = {"corpus_sha256": self.corpus_sha256, "n": self.n, "df": self.df}
+        (tmp / "df.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+
+    @classmethod
+    def load(cls, folder: Path, corpus_sha256: str) -> Bm25 | None:
+        """The model saved in ``folder`` for this corpus, or None (missing, damaged or of another corpus)."""
+        import bm25s
+
+        try:
+            meta = json.loads((folder / "df.json").read_text(encoding="utf-8"))
+            if meta.get("corpus_sha256") != corpus_sha256:
+                return None
+            model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        except (OSError, ValueError, KeyError):
+            return None
+        bm25 = cls.__new__(cls)
+        bm25.corpus_sha256, bm25.model, bm25.n = corpus_sha256, model, int(meta["n"])
+        bm25.df = Counter(meta["df"])
+        return bm25
 
     def idf(self, word: str) -> float:
         """BM25's rarity weight; a word no paragraph has weighs most."""

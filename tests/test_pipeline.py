@@ -135,3 +135,38 @@ def test_margin_zero_shows_only_the_clear_winner(make_engine: Callable[..., Engi
     engine = make_engine(_first_passage_sentence, k=3, margin=0.0)
     answer = engine.ask(SEED_Q)
     assert len(answer.hits) == 1 and "\n[2] " not in engine.llm.prompts[0].split("Passages:")[-1]
+
+
+def test_a_new_process_reads_no_article_when_the_folder_is_unchanged(
+    make_engine: Callable[..., Engine], seeds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import ingest
+
+    (seeds / "zeros.txt").write_bytes(b"\x00" * 10)
+    first = make_engine().refresh()
+    assert first.embedded and first.errors and first.errors[0].startswith("zeros.txt")
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an article was read")
+
+    monkeypatch.setattr(ingest, "read_article", no_reading)
+    again = make_engine().refresh()  # a fresh engine, as a new process would make
+    assert again.paragraphs == first.paragraphs and again.embedded == [] and again.errors == first.errors
+    (seeds / "new.txt").write_text("New article\nThe mayor opened a bridge on Monday.")
+    with pytest.raises(AssertionError, match="an article was read"):
+        make_engine().refresh()
+
+
+def test_the_bm25_model_is_saved_beside_the_index_and_loaded_by_the_next_engine(
+    make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import retrieve
+
+    first = make_engine()
+    built = first.bm25
+    assert (first.settings.index_dir / "bm25" / "df.json").is_file()
+    monkeypatch.setattr(retrieve.Bm25, "__init__", lambda self, index: pytest.fail("built again"))
+    loaded = make_engine().bm25
+    assert loaded.df == built.df and loaded.n == built.n
+    assert loaded.ranking(SEED_Q, 5) == built.ranking(SEED_Q, 5)
+    assert loaded.coverage(SEED_Q, "the Iraqi minister") == built.coverage(SEED_Q, "the Iraqi minister")

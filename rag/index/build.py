@@ -19,7 +19,7 @@ from rag.embed import Embedder, pieces
 from rag.index.cache import EmbedCache
 from rag.index.record import BadIndexError, Index, corpus_hash
 from rag.index.searcher import make_faiss
-from rag.index.store import load, read_manifest, save
+from rag.index.store import load, read_manifest, remember_folder_state, save
 from rag.records import Article, ArticleEntry, Paragraph
 from rag.text import sentences
 
@@ -214,6 +214,7 @@ def refresh(
     embedder: Embedder,
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    folder_state: dict | None = None,
 ) -> tuple[Index, list[str], list[str]]:
     """Bring the index in ``folder`` up to date with ``articles``.
 
@@ -238,10 +239,12 @@ def refresh(
         and previous.corpus_sha256 == corpus_hash(a.sha256 for a in articles)
         and [a.id for a in previous.articles] == [a.id for a in articles]
     ):
+        if folder_state is not None:
+            remember_folder_state(folder, folder_state)
         return previous, [], []
     cache = EmbedCache(folder, embedder.name)
     index, embedded = build(articles, embedder, previous, progress, cache)
     removed = sorted({a.id for a in previous.articles} - {a.id for a in articles}) if previous else []
-    save(index, folder)
+    save(index, folder, folder_state)
     cache.clear()
     return index, embedded, removed

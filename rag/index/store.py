@@ -42,17 +42,19 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def save(index: Index, folder: Path) -> None:
+def save(index: Index, folder: Path, folder_state: dict | None = None) -> None:
     """Write a new generation folder, then switch ``manifest.json`` to it in one rename.
 
     Killed at any point before that rename, the previous manifest still
     names the previous, complete generation; after it, the new one. Old
-    generations are deleted only once the switch is done.
+    generations are deleted only once the switch is done. ``folder_state``
+    (what the articles folder looked like when it was read: see ``current``)
+    is kept in the manifest.
     """
     generation = f"gen-{time.time_ns()}-{os.getpid()}"
     target = folder / generation
     try:
-        _write(index, folder, generation)
+        _write(index, folder, generation, folder_state or {})
     except OSError as err:  # disk full, read-only folder: the previous index stays in force
         shutil.rmtree(target, ignore_errors=True)
         raise BadIndexError(f"cannot write the index into {folder} ({err.strerror or err})") from None
@@ -63,7 +65,7 @@ def save(index: Index, folder: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def _write(index: Index, folder: Path, generation: str) -> None:
+def _write(index: Index, folder: Path, generation: str, folder_state: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / generation
     target.mkdir()
@@ -97,11 +99,43 @@ def _write(index: Index, folder: Path, generation: str) -> None:
         "faiss": kind(index.faiss),
         "files": hashes,
         "sizes": {name: stat[0] for name, stat in stats.items()},
+        "folder_state": folder_state,
     }
+    _write_manifest(folder, manifest)
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
     tmp = folder / f".manifest.json.tmp{os.getpid()}"
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, folder / "manifest.json")
+
+
+def current(folder: Path, embedder_name: str, files: dict[str, list[int]]) -> tuple[Index, list[str]] | None:
+    """(the saved index, the files it refused) if the articles folder is exactly as when it was indexed.
+
+    ``files`` maps every article file to its size and modification time:
+    equal to the manifest's, nothing needs reading, so a new process starts
+    without parsing a thousand files. None when anything differs.
+    """
+    try:
+        manifest = read_manifest(folder)
+        state = manifest.get("folder_state") or {}
+        if state.get("files") != json.loads(json.dumps(files)):
+            return None
+        return load(folder, embedder_name), list(state.get("skipped", []))
+    except BadIndexError:
+        return None
+
+
+def remember_folder_state(folder: Path, folder_state: dict) -> None:
+    """Record ``folder_state`` in the manifest of an index that is already up to date (files touched, not changed)."""
+    try:
+        manifest = read_manifest(folder)
+        manifest["folder_state"] = folder_state
+        _write_manifest(folder, manifest)
+    except (BadIndexError, OSError):  # a read-only index: the articles are read again next time
+        pass
 
 
 def _born(generation: str) -> int:
