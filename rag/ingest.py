@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
+from rag import boilerplate
 from rag.errors import RagError
 from rag.extract import Extracted, ExtractError, from_html, iso_date, split_front_matter
 from rag.records import Article, Paragraph
@@ -49,6 +51,9 @@ from rag.text import is_abbreviation
 SUFFIXES = (".txt", ".md")  # text articles
 HTML_SUFFIXES = (".html", ".htm")
 FORMATS = (*SUFFIXES, *HTML_SUFFIXES, ".pdf")  # every file ``rag index`` reads
+# Part of every article's content hash: bump it when what a file parses into changes (the boilerplate
+# rules, paragraph recovery), so that an index built before re-reads every article.
+PARSE_VERSION = 2
 MAX_BYTES = 20 * 1024 * 1024
 MAX_WORDS = 50_000
 
@@ -131,6 +136,9 @@ def _article(
 ) -> Article:
     """An ``Article`` from its title, body paragraphs and metadata; a leading byline paragraph is metadata."""
     meta = meta or Extracted(text="")
+    bodies, dropped = boilerplate.split(bodies)  # timestamps, captions, sign-up prompts... (rag.boilerplate)
+    if not meta.date:
+        meta = replace(meta, date=next((d for _, text in dropped if (d := boilerplate.date_of(text))), ""))
     byline = str(fields.pop("byline", ""))
     if bodies and not byline and _BYLINE.match(bodies[0]) and len(bodies[0]) < 120:
         byline, bodies = bodies[0], bodies[1:]
@@ -157,7 +165,7 @@ def _article(
         updated=meta.updated,
         outlet=meta.outlet,
         url=meta.url,
-        sha256=hashlib.sha256(digest_of.encode("utf-8")).hexdigest(),
+        sha256=hashlib.sha256(f"{PARSE_VERSION}\n{digest_of}".encode()).hexdigest(),
         **fields,  # type: ignore[arg-type]
     )
 

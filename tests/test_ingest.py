@@ -109,8 +109,7 @@ def test_front_matter_gives_the_metadata_and_blank_lines_the_paragraphs(tmp_path
         "A storm closed the Kelvo harbour on Friday, the port authority said, and ferries were cancelled until Sunday.",
         "What happens next",
         "Repairs will cost $40 million, officials said.",
-        "Read more",
-    ]
+    ]  # the "[Read more](...)" link is boilerplate (rag.boilerplate)
     assert {(p.date, p.outlet) for p in article.paragraphs} == {("2025-09-12", "example-news.test")}
     assert "---" not in article.title
 
