@@ -67,7 +67,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)  # an empty one is refused by the engine, as everywhere
     settings = load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model, k=args.k)
-    answer = Engine(settings).ask(question)
+    engine = Engine(settings)
+    answer = engine.ask(question)
+    if not engine.index.dense:
+        print("rag: the index is still being built: this answer comes from BM25 alone", file=sys.stderr)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -26,17 +26,19 @@ from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt, hold_not_found
 from rag.records import Completion, Context, Hit
 from rag.settings import CONTEXTS, Settings
-from rag.text import is_instruction
+from rag.text import is_instruction, words
 
 
 def select_context(
-    query: np.ndarray, hits: Sequence[Hit], index: Index, budget: int, context: str = "best"
+    query: np.ndarray, hits: Sequence[Hit], index: Index, budget: int, context: str = "best", question: str = ""
 ) -> list[str]:
     """One passage text per hit: its sentences most similar to ``query``, ``budget`` words in all.
 
     ``context="top"`` spends the budget on the first hit's sentences before
     the others' (each other hit still keeps its best sentence). Sentences
     that instruct the model (``rag.text.is_instruction``) are never shown.
+    While the index has no vectors yet (``Index.dense``), sentences are
+    ranked by the ``question`` words they share instead.
     """
     if context not in CONTEXTS:
         raise ValueError(f"unknown context {context!r}: use one of {', '.join(CONTEXTS)}")
@@ -44,7 +46,11 @@ def select_context(
     flat = [(i, j, s) for i, (sents, _) in enumerate(split) for j, s in enumerate(sents)]
     if not flat:
         return []
-    scores = np.concatenate([vectors for _, vectors in split]) @ query
+    if index.dense:
+        scores = np.concatenate([vectors for _, vectors in split]) @ query
+    else:
+        asked = set(words(question))
+        scores = np.array([len(asked & set(words(s))) for _, _, s in flat], np.float64)
     scores[[pos for pos, (_, _, s) in enumerate(flat) if is_instruction(s)]] = -np.inf
     order = np.argsort(-scores, kind="stable")
     if context == "top":
@@ -91,18 +97,19 @@ def fit(passages: Sequence[str], max_words: int) -> int:
 
 
 def context(
-    query: np.ndarray, hits: Sequence[Hit], index: Index, settings: Settings, budget: int | None = None
+    question: str, query: np.ndarray, hits: Sequence[Hit], index: Index, settings: Settings, budget: int | None = None
 ) -> Context:
     """The passages shown for ``hits``: selected within ``budget`` words (default: ``context_words``), then capped."""
     budget = settings.context_words if budget is None else budget
-    passages = [clip(p, settings.passage_words) for p in select_context(query, hits, index, budget, settings.context)]
+    selected = select_context(query, hits, index, budget, settings.context, question)
+    passages = [clip(p, settings.passage_words) for p in selected]
     kept = fit(passages, settings.prompt_words)
     return Context(passages=tuple(passages[:kept]), hits=tuple(hits[:kept]))
 
 
-def whole(query: np.ndarray, hit: Hit, index: Index, settings: Settings) -> Context:
+def whole(question: str, query: np.ndarray, hit: Hit, index: Index, settings: Settings) -> Context:
     """The best paragraph alone and whole (up to ``passage_words``): what a re-ask shows."""
-    return context(query, [hit], index, settings, budget=settings.passage_words)
+    return context(question, query, [hit], index, settings, budget=settings.passage_words)
 
 
 def answer(llm: LLM, question: str, shown: Context, max_tokens: int) -> Generator[str, None, Completion]:

@@ -127,7 +127,9 @@ class Engine:
         folder, index_dir = self.settings.seeds_dir, self.settings.index_dir
         # Taken before reading: a file edited while it is read shows up as changed next time.
         files = ingest.folder_state(folder)
-        if not rebuild and (saved := index.current(index_dir, self.embedder.name, files)) is not None:
+        saved = None if rebuild else index.current(index_dir, self.embedder.name, files)
+        # A paragraphs-only index is used as is only while another process completes it.
+        if saved is not None and (saved[0].dense or index.is_building(index_dir)):
             self._index, errors = saved
             return IndexReport(
                 articles=len(self._index.articles),
@@ -171,13 +173,13 @@ class Engine:
         if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
             yield cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
             return
-        shown = generate.context(query, retrieve.within(found, s.margin), self.index, s)
+        shown = generate.context(question, query, retrieve.within(found, s.margin), self.index, s)
         timings = Timings(retrieve=time.perf_counter() - started)
         llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings
         completion = yield from generate.answer(llm, question, shown, s.max_tokens)
         answer = cite.answer_from(question, completion, shown.hits, timings.plus(completion), s.min_support, s.model)
         if s.reask and answer.abstained and said_not_found(completion.text):
-            whole = generate.whole(query, shown.hits[0], self.index, s)
+            whole = generate.whole(question, query, shown.hits[0], self.index, s)
             if whole.passages != shown.passages:
                 again = yield from generate.answer(llm, question, whole, s.max_tokens)
                 answer = cite.answer_from(

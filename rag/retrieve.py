@@ -204,6 +204,12 @@ def hits(
     """Top-``k`` paragraphs by the named retriever (see the module docstring), scored by ``blend``."""
     if retriever not in RETRIEVERS:
         raise ValueError(f"unknown retriever {retriever!r}: use one of {', '.join(RETRIEVERS)}")
+    if not index.dense:  # a first build still embedding: BM25 alone, each hit scored by its question coverage
+        bm25 = bm25 or Bm25(index)
+        return [
+            Hit(paragraph=index.paragraphs[p], score=bm25.coverage(question, index.paragraphs[p].text), rank_score=s)
+            for p, s in scaled(bm25.ranking(question, k)).items()
+        ]
     dense = dict(dense_ranking(index, query, k if retriever == "dense" else CANDIDATES))
     if retriever == "dense":
         ranked = list(dense.items())

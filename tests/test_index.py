@@ -7,8 +7,10 @@ import pytest
 
 from rag import index
 from rag.ingest import load_articles, parse_article
+from rag.pipeline import Engine
 from rag.retrieve import dense_ranking
-from tests.fakes import PROJECT, FakeEmbedder
+from rag.settings import Settings
+from tests.fakes import PROJECT, FakeEmbedder, FakeLLM
 
 
 def _refresh(seeds: Path, folder: Path, embedder: FakeEmbedder | None = None, **kw: object):
@@ -325,15 +327,15 @@ def test_a_killed_build_resumes_without_embedding_again_what_it_had(tmp_path: Pa
 
     seeds = tmp_path / "articles"
     seeds.mkdir()
-    for n in range(6):  # 6 articles x 500 one-sentence paragraphs: 3,000 texts, 12 batches of 256
+    for n in range(10):  # 10 articles x 500 one-sentence paragraphs: 5,000 texts, 20 batches of 256
         lines = "\n".join(f"Item {n}-{i} says the number {n * 1000 + i} matters." for i in range(500))
         (seeds / f"a{n}.txt").write_text(f"Article {n}\n{lines}\n")
     folder = tmp_path / "ix"
     script = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from rag import index
-        from rag.ingest import load_articles
+        from rag.pipeline import Engine
+        from rag.settings import Settings
         from tests.fakes import FakeEmbedder
 
         class Slow(FakeEmbedder):
@@ -341,21 +343,29 @@ def test_a_killed_build_resumes_without_embedding_again_what_it_had(tmp_path: Pa
                 time.sleep(0.4)
                 return super().embed(texts)
 
-        articles, _ = load_articles(Path({str(seeds)!r}))
-        index.refresh(articles, Path({str(folder)!r}), Slow())
+        settings = Settings(seeds_dir=Path({str(seeds)!r}), index_dir=Path({str(folder)!r}))
+        Engine(settings, embedder=Slow()).refresh()  # as `rag index` does
     """)
     child = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(PROJECT)})
     deadline = time.time() + 60
     while not list((folder / "embed-cache").glob("*.npz")) and time.time() < deadline and child.poll() is None:
         time.sleep(0.05)
+    # Meanwhile another process answers from BM25 alone: the paragraphs were saved before embedding.
+    settings = Settings(seeds_dir=seeds, index_dir=folder, min_score=0.05)
+    meanwhile = Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM("The number 3007 matters [1]."))
+    answer = meanwhile.ask("What does item 3-7 say?")
+    assert index.is_building(folder) and not meanwhile.index.dense
+    assert answer.hits[0].paragraph.text == "Item 3-7 says the number 3007 matters." and not answer.abstained
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    assert list((folder / "embed-cache").glob("*.npz")) and not (folder / "manifest.json").exists()
+    assert list((folder / "embed-cache").glob("*.npz")) and not index.load(folder, "fake-hash-64").dense
+    assert not index.is_building(folder)
 
-    counting = FakeEmbedder()
-    resumed, _, _ = _refresh(seeds, folder, counting)
+    counting = FakeEmbedder()  # the next engine finds nobody completing the index, so it resumes the build
+    resumed = Engine(settings, embedder=counting, llm=FakeLLM()).index
+    assert resumed.dense
     embedded = sum(len(call) for call in counting.calls)
-    assert 0 < embedded <= 3000 - 2048
+    assert 0 < embedded <= 5000 - 2048
     assert not (folder / "embed-cache").exists()  # a finished build leaves no cache behind
     clean, _, _ = _refresh(seeds, tmp_path / "clean")
     np.testing.assert_array_equal(resumed.vectors, clean.vectors)

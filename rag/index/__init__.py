@@ -42,7 +42,7 @@ writer at a time is assumed.
 from rag.index.build import build, refresh
 from rag.index.record import BadIndexError, Index, corpus_hash
 from rag.index.searcher import EXACT_ROWS, IVF_PROBES, make_faiss, tune
-from rag.index.store import FILES, FORMAT, STAMP, current, load, save, sha256_file, verify
+from rag.index.store import FILES, FORMAT, STAMP, current, is_building, load, save, sha256_file, verify
 
 __all__ = [
     "EXACT_ROWS",
@@ -55,6 +55,7 @@ __all__ = [
     "build",
     "corpus_hash",
     "current",
+    "is_building",
     "load",
     "make_faiss",
     "refresh",

@@ -19,9 +19,12 @@ from rag.embed import Embedder, pieces
 from rag.index.cache import EmbedCache
 from rag.index.record import BadIndexError, Index, corpus_hash
 from rag.index.searcher import make_faiss
-from rag.index.store import load, read_manifest, remember_folder_state, save
+from rag.index.store import building, load, read_manifest, remember_folder_state, save
 from rag.records import Article, ArticleEntry, Paragraph
 from rag.text import sentences
+
+# A first build of at least this many paragraphs saves a paragraphs-only index before embedding.
+LEXICAL_FIRST = 2000
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def build(
     Returns the index and the ids of the articles that had to be embedded.
     """
     reusable: dict[tuple[str, str], ArticleEntry] = {}
-    if previous is not None and previous.embedder == embedder.name:
+    if previous is not None and previous.embedder == embedder.name and previous.dense:
         reusable = {(a.id, a.sha256): a for a in previous.articles}
     todo = [a for a in articles if (a.id, a.sha256) not in reusable]
     units = {a.id: _units(a) for a in todo}
@@ -236,15 +239,29 @@ def refresh(
             previous = None
     if (
         previous is not None
+        and previous.dense
         and previous.corpus_sha256 == corpus_hash(a.sha256 for a in articles)
         and [a.id for a in previous.articles] == [a.id for a in articles]
     ):
         if folder_state is not None:
             remember_folder_state(folder, folder_state)
         return previous, [], []
-    cache = EmbedCache(folder, embedder.name)
-    index, embedded = build(articles, embedder, previous, progress, cache)
-    removed = sorted({a.id for a in previous.articles} - {a.id for a in articles}) if previous else []
-    save(index, folder, folder_state)
-    cache.clear()
+    with building(folder):
+        if (previous is None or not previous.dense) and sum(len(a.paragraphs) for a in articles) >= LEXICAL_FIRST:
+            # A first build of an archive takes minutes: its paragraphs go to disk first, so that another
+            # process can answer from BM25 alone meanwhile (``Index.dense`` is false until the end).
+            save(lexical(articles, embedder.name), folder, folder_state)
+        cache = EmbedCache(folder, embedder.name)
+        index, embedded = build(articles, embedder, previous, progress, cache)
+        removed = sorted({a.id for a in previous.articles} - {a.id for a in articles}) if previous else []
+        save(index, folder, folder_state)
+        cache.clear()
     return index, embedded, removed
+
+
+def lexical(articles: Sequence[Article], embedder_name: str) -> Index:
+    """The paragraphs of ``articles`` without any vector: what BM25 needs to answer during a first build."""
+    none = np.zeros((0, 0), np.float32)
+    empty = np.zeros(0, np.int64)
+    blocks = [_Block(a.paragraphs, none, empty, none, empty, empty) for a in articles]
+    return _assemble(articles, blocks, embedder_name)

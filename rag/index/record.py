@@ -73,11 +73,18 @@ class Index:
         i = self.positions[paragraph_id]
         return tuple(self.paragraphs[j] for j in self.copies.get(i, ()) if j != i)
 
+    @property
+    def dense(self) -> bool:
+        """False for the paragraphs-only index a first build saves before embedding: BM25 answers alone meanwhile."""
+        return len(self.vectors) > 0 or not self.paragraphs
+
     def sentences_of(self, paragraph_id: str) -> tuple[list[str], np.ndarray]:
-        """A paragraph's sentences and their vectors."""
+        """A paragraph's sentences and their vectors (no columns while the index has no vectors)."""
         i = self.positions[paragraph_id]
-        rows = self.sentence_vectors[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
         texts = sentences(self.paragraphs[i].text) or [self.paragraphs[i].text]
+        if not self.dense:
+            return texts, np.zeros((len(texts), 0), np.float32)
+        rows = self.sentence_vectors[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
         if len(texts) != len(rows):
             raise BadIndexError(f"sentence rows of {paragraph_id} do not match its text; rebuild the index")
         return texts, rows

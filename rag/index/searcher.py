@@ -68,7 +68,7 @@ def make_faiss(
     in ``previous``, or -1 if new) let an IVF update keep the trained centroids and the list of
     every unchanged row: only new rows are assigned, so adding one article costs no k-means.
     """
-    dim = vectors.shape[1]
+    dim = vectors.shape[1] or 1  # a paragraphs-only index (nothing embedded yet) has no columns
     with _all_cores():
         if len(vectors) < EXACT_ROWS:
             index = faiss.IndexFlatIP(dim)

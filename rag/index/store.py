@@ -5,12 +5,14 @@ See the package docstring for the layout and the crash and corruption rules.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
@@ -109,6 +111,27 @@ def _write_manifest(folder: Path, manifest: dict) -> None:
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, folder / "manifest.json")
+
+
+@contextmanager
+def building(folder: Path) -> Iterator[None]:
+    """Held (an exclusive ``flock`` on ``<index>/.building``) while a build runs; see ``is_building``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".building").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def is_building(folder: Path) -> bool:
+    """Whether a build (in any process) holds ``folder``'s lock: a paragraphs-only index is then being completed."""
+    try:
+        with (folder / ".building").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # no such folder, read-only: nobody is writing there
+        return False
+    return False
 
 
 def current(folder: Path, embedder_name: str, files: dict[str, list[int]]) -> tuple[Index, list[str]] | None:

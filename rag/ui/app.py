@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 ENGINE_GROUP = "engine"
+BM25_ONLY = "The index is still being built: these paragraphs were found by BM25 alone."
 
 
 def _history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
@@ -84,7 +85,7 @@ def ask_stream(
         draft = ""
         for item in engine.stream(standalone, k, hits=hits):
             if isinstance(item, Answer):
-                turn = replace(turn, answer=item, draft="")
+                turn = replace(turn, answer=item, draft="", note="" if engine.index.dense else BM25_ONLY)
             else:
                 draft += item
                 turn = replace(turn, draft=draft)

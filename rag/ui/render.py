@@ -39,6 +39,7 @@ class Turn:
     draft: str = ""
     answer: Answer | None = None
     error: str = ""
+    note: str = ""  # e.g. answered from BM25 alone while the index is still being built
 
 
 def esc(text: str) -> str:
@@ -184,9 +185,10 @@ def _meta(turn: Turn) -> str:
         return ""
     t = a.timings
     model = f"{esc(a.model)} · " if a.model else ""
+    note = f'<div class="small note">{esc(turn.note)}</div>' if turn.note else ""
     return (
         f'<div class="small muted meta">{model}retrieve {t.retrieve:.1f} s · prompt {t.prompt:.1f} s · '
-        f"generate {t.generate:.1f} s</div>"
+        f"generate {t.generate:.1f} s</div>{note}"
     )
 
 
