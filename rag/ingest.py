@@ -364,18 +364,29 @@ def folder_state(folder: Path) -> dict[str, list[int]]:
     return state
 
 
-def load_articles(folder: Path) -> tuple[list[Article], list[str]]:
+def load_articles(
+    folder: Path, known: dict[str, tuple[tuple[int, int], Article]] | None = None
+) -> tuple[list[Article], list[str]]:
     """All articles under ``folder`` (sorted by path) and one error line per refused file.
 
     Of files with the same title and paragraphs only the oldest is kept.
+    ``known`` (kept by a long-running process between calls) maps a file to
+    the size and modification time it had when it was read, and its article:
+    a file that still has them is not read again, so adding one article to
+    an archive of a thousand reads one file.
     """
     found: list[tuple[float, str, Article]] = []
     errors: list[str] = []
     for path in article_files(folder):
         name = path.relative_to(folder).as_posix()
         try:
-            article = read_article(path, folder)
-            found.append((path.stat().st_mtime, name, article))
+            st = path.stat()  # before reading: an edit made while it is read shows up next time
+            stamp = (st.st_size, st.st_mtime_ns)
+            cached = known.get(name) if known is not None else None
+            article = cached[1] if cached is not None and cached[0] == stamp else read_article(path, folder)
+            if known is not None:
+                known[name] = (stamp, article)
+            found.append((st.st_mtime, name, article))
         except IngestError as err:
             errors.append(str(err))
         except OSError as err:  # removed between listing and stat

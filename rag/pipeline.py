@@ -80,6 +80,7 @@ class Engine:
         self._index: index.Index | None = prebuilt
         self._prebuilt = prebuilt is not None  # an evaluation corpus: its folder is not ours to write in
         self._bm25: retrieve.Bm25 | None = None
+        self._read: dict = {}  # article files already read by this engine (rag.ingest.load_articles)
 
     @property
     def embedder(self) -> Embedder:
@@ -139,7 +140,7 @@ class Engine:
                 errors=errors,
                 seconds=time.perf_counter() - started,
             )
-        articles, errors = ingest.load_articles(folder)
+        articles, errors = ingest.load_articles(folder, self._read)
         if not articles:
             raise index.BadIndexError(
                 f"no articles to index in {self.settings.seeds_dir} (add .txt or .md files)"
@@ -152,6 +153,7 @@ class Engine:
             rebuild=rebuild,
             progress=progress,
             folder_state={"files": files, "skipped": errors},
+            current=self._index,
         )
         return IndexReport(
             articles=len(articles),

@@ -218,15 +218,19 @@ def refresh(
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
     folder_state: dict | None = None,
+    current: Index | None = None,
 ) -> tuple[Index, list[str], list[str]]:
     """Bring the index in ``folder`` up to date with ``articles``.
 
     Returns (index, ids of articles embedded now, ids of articles removed).
     An index built by another embedder is an error unless ``rebuild``; a
-    corrupt one is rebuilt from the articles.
+    corrupt one is rebuilt from the articles. ``current``: the index this
+    process already holds for ``folder``, reused instead of loading it again.
     """
     previous: Index | None = None
-    if not rebuild and (folder / "manifest.json").exists():
+    if not rebuild and current is not None and current.embedder == embedder.name and current.dense:
+        previous = current
+    elif not rebuild and (folder / "manifest.json").exists():
         try:
             manifest = read_manifest(folder)
         except BadIndexError:  # unreadable, or written by an older version: rebuilt below
