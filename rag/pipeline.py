@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -132,6 +133,12 @@ class Engine:
         # A paragraphs-only index is used as is only while another process completes it.
         if saved is not None and (saved[0].dense or index.is_building(index_dir)):
             self._index, errors = saved
+            # Unchanged files need not be read on the next refresh either: their articles are in the index.
+            self._read = {
+                rel: (tuple(files[rel]), article)
+                for article in self._index.article_records()
+                if (rel := _inside(article.path, folder)) in files
+            }
             return IndexReport(
                 articles=len(self._index.articles),
                 paragraphs=len(self._index.paragraphs),
@@ -200,6 +207,14 @@ class Engine:
 
     def _retrieve(self, question: str, query: np.ndarray, k: int, retriever: str | None = None) -> list[Hit]:
         return retrieve.hits(self.index, query, question, k, retriever or self.settings.retriever, self.bm25)
+
+
+def _inside(path: str, folder: Path) -> str:
+    """``path`` relative to ``folder``, as ``rag.ingest.folder_state`` names files ("" if it is not inside)."""
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return ""
 
 
 _default: Engine | None = None

@@ -170,3 +170,20 @@ def test_the_bm25_model_is_saved_beside_the_index_and_loaded_by_the_next_engine(
     assert loaded.df == built.df and loaded.n == built.n
     assert loaded.ranking(SEED_Q, 5) == built.ranking(SEED_Q, 5)
     assert loaded.coverage(SEED_Q, "the Iraqi minister") == built.coverage(SEED_Q, "the Iraqi minister")
+
+
+def test_after_a_start_that_read_nothing_adding_an_article_reads_only_that_file(
+    make_engine: Callable[..., Engine], seeds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import ingest
+
+    make_engine().refresh()
+    engine = make_engine()
+    engine.refresh()  # the saved index is current: nothing is read
+    read: list[str] = []
+    real = ingest.read_article
+    monkeypatch.setattr(ingest, "read_article", lambda path, folder=None: read.append(path.name) or real(path, folder))
+    (seeds / "new.txt").write_text("New article\nThe mayor opened a bridge on Monday.")
+    report = engine.refresh()
+    assert read == ["new.txt"] and report.embedded == ["new"]
+    assert [a.id for a in engine.index.articles] == ["000_efee75aea60a5e55", "new"]

@@ -12,7 +12,7 @@ import faiss
 import numpy as np
 
 from rag.errors import RagError
-from rag.records import ArticleEntry, Paragraph
+from rag.records import Article, ArticleEntry, Paragraph
 from rag.text import sentences
 
 _WORD = re.compile(r"\w+")
@@ -67,6 +67,26 @@ class Index:
             if len({self.paragraphs[i].article_id for i in members}) > 1:
                 out.update((i, tuple(members)) for i in members)
         return out
+
+    def article_records(self) -> list[Article]:
+        """The indexed articles as ``Article`` records, rebuilt from the index (no file is read)."""
+        return [
+            Article(
+                id=e.id,
+                title=e.title,
+                paragraphs=self.paragraphs[e.first_paragraph : e.first_paragraph + e.paragraphs],
+                subtitle=e.subtitle,
+                byline=e.byline,
+                authors=e.authors,
+                date=e.date,
+                updated=e.updated,
+                outlet=e.outlet,
+                url=e.url,
+                path=e.path,
+                sha256=e.sha256,
+            )
+            for e in self.articles
+        ]
 
     def copies_of(self, paragraph_id: str) -> tuple[Paragraph, ...]:
         """The same paragraph in other articles (empty for a paragraph only one article has)."""
