@@ -214,7 +214,7 @@ def test_added_article_is_cited_then_removed_and_then_abstains(tab: Tab) -> None
     tab.shot("abstained.png")
 
 
-def test_uploaded_html_article_is_reduced_to_text(tab: Tab, tmp_path: Path) -> None:
+def test_uploaded_html_article_is_kept_and_read_for_its_text(tab: Tab, tmp_path: Path) -> None:
     page = tmp_path / "kelvo harbour.html"
     page.write_text(
         "<html><head><title>Kelvo harbour reopens</title><script>window.__pwned = 'upload'; alert(1)</script></head>"
@@ -225,7 +225,7 @@ def test_uploaded_html_article_is_reduced_to_text(tab: Tab, tmp_path: Path) -> N
     tab.page.get_by_role("tab", name="Upload a file").click()
     tab.page.locator("#upload input[type=file]").set_input_files(str(page))
     listing = tab.page.locator("#article-list")
-    listing.get_by_text("Added kelvo-harbour.txt").wait_for(timeout=30_000)
+    listing.get_by_text("Added kelvo-harbour.html").wait_for(timeout=30_000)
     assert listing.locator("tr", has_text="Kelvo harbour reopens").locator("td.num").inner_text() == "2"
     tab.ask("when did the Kelvo harbour reopen after the storm repairs?")
     tab.wait_done()
