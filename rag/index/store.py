@@ -73,7 +73,9 @@ def _write(index: Index, folder: Path, generation: str, folder_state: dict) -> N
     target.mkdir()
     with (target / "paragraphs.jsonl").open("w", encoding="utf-8") as f:
         for p in index.paragraphs:
-            f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+            # vars(), not asdict(): a paragraph holds no nested records, and asdict's deep copy was 2.7 s
+            # of a 68k-paragraph save.
+            f.write(json.dumps(vars(p), ensure_ascii=False) + "\n")
     for name, array in (
         ("vectors.npy", index.vectors),
         ("owners.npy", index.owners),
