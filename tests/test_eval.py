@@ -102,6 +102,13 @@ def test_gold_rank_by_paragraph_or_article():
     assert gold_rank(hits, Question("q", "?", answerable=False)) is None
 
 
+def test_gold_rank_of_a_quiz_question_is_the_first_paragraph_with_its_answer():
+    texts = ["The Pope spoke.", "The Dalai Lama, 90, said."]
+    hits = [Hit(paragraph=_para(n, text), score=0.5) for n, text in enumerate(texts, 1)]
+    assert gold_rank(hits, Question("q", "Which leader?", answers=("Dalai Lama",))) == 2
+    assert gold_rank(hits, Question("q", "Which leader?", answers=("Aga Khan",))) is None
+
+
 def test_markers_ok():
     assert markers_ok("A [1] and B [2].", {1, 2})
     assert markers_ok("No markers.", set())

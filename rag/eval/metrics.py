@@ -51,12 +51,32 @@ def token_f1(prediction: str, golds: Sequence[str]) -> float:
     return best
 
 
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether ``text`` contains one of ``answers`` as whole words, after SQuAD normalization.
+
+    >>> contains_answer("The Dalai Lama, 90, said so.", ["Dalai Lama"]), contains_answer("Lamas", ["lama"])
+    (True, False)
+    """
+    padded = f" {normalize_answer(text)} "
+    return any(f" {g} " in padded for g in map(normalize_answer, answers) if g)
+
+
 def gold_rank(hits: Sequence[Hit], q: Question) -> int | None:
-    """1-based rank of the gold paragraph (or, lacking one, of the gold article's first paragraph)."""
+    """1-based rank of the gold paragraph (or, lacking one, of the gold article's first paragraph).
+
+    A question with answers but no gold paragraph or article (a news quiz) counts the first
+    paragraph that contains an answer.
+    """
     if not q.has_gold:
         return None
     for rank, h in enumerate(hits, start=1):
-        if (h.paragraph.id == q.gold_paragraph) if q.gold_paragraph else (h.paragraph.article_id == q.gold_article):
+        if q.gold_paragraph:
+            found = h.paragraph.id == q.gold_paragraph
+        elif q.gold_article:
+            found = h.paragraph.article_id == q.gold_article
+        else:
+            found = contains_answer(h.paragraph.text, q.answers)
+        if found:
             return rank
     return None
 
@@ -100,8 +120,7 @@ def citation_correct(q: Question, answer: Answer) -> bool | None:
         return True
     if not q.gold_paragraph and q.gold_article and any(p.article_id == q.gold_article for p in cited):
         return True
-    golds = [f" {normalize_answer(a)} " for a in q.answers if normalize_answer(a)]
-    return any(g in f" {normalize_answer(p.text)} " for g in golds for p in cited)
+    return any(contains_answer(p.text, q.answers) for p in cited)
 
 
 def score(q: Question, answer: Answer, min_support: float) -> report.Scores:

@@ -69,7 +69,7 @@ class Question:
 
     @property
     def has_gold(self) -> bool:
-        return self.answerable and bool(self.gold_paragraph or self.gold_article)
+        return self.answerable and bool(self.gold_paragraph or self.gold_article or self.answers)
 
 
 def slug(title: str) -> str:

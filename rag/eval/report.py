@@ -96,7 +96,7 @@ class Result:
 
     @property
     def has_gold(self) -> bool:
-        return self.answerable and bool(self.gold_paragraph or self.gold_article)
+        return self.answerable and bool(self.gold_paragraph or self.gold_article or self.answers)
 
 
 def result_from_json(d: dict) -> Result:
@@ -291,7 +291,9 @@ DEFINITIONS = """\
 
 - **recall@k**: share of answerable questions with a gold paragraph whose gold paragraph is among the
   retriever's top k (retrieval always fetches 10, whatever k the model is given). Where a question gives only a
-  gold article, any paragraph of that article counts. **MRR**: mean of 1/rank of the gold in the top 10 (0 if absent).
+  gold article, any paragraph of that article counts; where it gives only answers (a news quiz), the first
+  paragraph that contains one (whole words, normalized as for EM). **MRR**: mean of 1/rank of the gold in the
+  top 10 (0 if absent).
 - **EM / F1**: SQuAD v1.1 exact match and token F1 after normalization (lowercase, punctuation and the articles
   a/an/the removed, whitespace collapsed), maximum over the gold answers, on the answer text with citation markers
   [n] removed. Answerable questions only; an abstention scores 0. Full-sentence answers score low EM by nature.
