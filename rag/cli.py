@@ -157,21 +157,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
         for n in itertools.count() if args.times is None else range(args.times):
             if n:
                 time.sleep(args.every)
-            feeds = articles.remembered_feeds(folder)
-            if not feeds:
-                where = folder / articles.FEEDS_FILE
-                raise articles.ArticleError(f"no feeds to watch in {where}: add one with rag add --feed URL")
-            archive = articles.Archive.scan(folder)  # re-read: files may have come or gone meanwhile
             changed: list[fetch.Outcome] = []
-            for feed in feeds:
-                for outcome in fetch.add_feed(feed, settings, archive, remember=False):
-                    line = format_outcome(outcome)
-                    if outcome.changed:
-                        changed.append(outcome)
-                    elif outcome.known or line in reported:
-                        continue
-                    reported.add(line)
-                    print(line, flush=True)
+            for outcome in fetch.watch_round(folder, settings):
+                line = format_outcome(outcome)
+                if outcome.changed:
+                    changed.append(outcome)
+                elif outcome.known or line in reported:
+                    continue
+                reported.add(line)
+                print(line, flush=True)
             if changed:
                 _refresh(settings, changed)
     except KeyboardInterrupt:  # Ctrl-C between or during rounds: files are written whole, so just stop

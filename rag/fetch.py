@@ -445,6 +445,17 @@ def add_feed(url: str, settings: Settings, archive: articles.Archive, remember: 
         yield Outcome(status="skipped", item=url, reason=reason)
 
 
+def watch_round(folder: Path, settings: Settings) -> Iterator[Outcome]:
+    """One round of ``rag watch`` (and of the web page's feed watching): the new entries of every remembered feed."""
+    feeds = articles.remembered_feeds(folder)
+    if not feeds:
+        where = folder / articles.FEEDS_FILE
+        raise articles.ArticleError(f"no feeds to watch in {where}: add one with rag add --feed URL")
+    archive = articles.Archive.scan(folder)  # read again each round: files may have come or gone meanwhile
+    for feed in feeds:
+        yield from add_feed(feed, settings, archive, remember=False)
+
+
 def add_file(name: str, archive: articles.Archive) -> Outcome:
     """Copy a local article file into the archive (unless the same bytes are already there)."""
     path = Path(name).expanduser()

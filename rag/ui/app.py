@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 ENGINE_GROUP = "engine"
+WATCH_EVERY = 900  # seconds between two rounds of feed watching in the page, as rag watch's default
 BM25_ONLY = "The index is still being built: these paragraphs were found by BM25 alone."
 
 
@@ -182,6 +183,22 @@ def add_from_web(hub: EngineHub, url: str, is_feed: bool) -> tuple[str, object, 
     return listing, choices, ""
 
 
+def watch_feeds(hub: EngineHub) -> tuple[str, object]:
+    """One round of watching the remembered feeds (``rag watch``'s), then one index refresh if anything came."""
+    from rag import fetch
+
+    try:
+        outcomes = list(fetch.watch_round(hub.settings.seeds_dir, hub.settings))
+        new = [o for o in outcomes if o.changed]
+        failed = [o for o in outcomes if o.status == "failed"]
+        if new:
+            hub.refresh()
+    except RagError as err:
+        return _articles_view(hub, f"Watching the feeds: {err}")
+    note = f"Feeds read: {len(new)} new or updated article(s)" + (f", {len(failed)} failed" if failed else "")
+    return _articles_view(hub, note + ".")
+
+
 def remove_selected(hub: EngineHub, article_id: str | None) -> tuple[str, object]:
     """Delete the chosen article's file and re-index."""
     try:
@@ -252,6 +269,11 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
                         url_box = gr.Textbox(label="URL of an article, or of an RSS/Atom feed", elem_id="new-url")
                         feed_box = gr.Checkbox(label="It is a feed: add every entry not yet here", elem_id="is-feed")
                         fetch_button = gr.Button("Fetch and add", elem_id="fetch-article")
+                        watch_box = gr.Checkbox(
+                            label=f"Re-read the remembered feeds every {WATCH_EVERY // 60} minutes",
+                            elem_id="watch-feeds",
+                        )
+                        watch_timer = gr.Timer(WATCH_EVERY, active=False)
                 with gr.Column():
                     remove_choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice")
                     remove_button = gr.Button("Remove article", variant="stop", size="sm", elem_id="remove-article")
@@ -310,6 +332,15 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
             [url_box, feed_box],
             [article_list, remove_choice, url_box],
             concurrency_id=ENGINE_GROUP,
+            api_name=False,
+        )
+        watch_box.change(lambda on: gr.Timer(active=on), [watch_box], [watch_timer], queue=False, api_name=False)
+        watch_timer.tick(
+            lambda: watch_feeds(hub),
+            None,
+            [article_list, remove_choice],
+            concurrency_id=ENGINE_GROUP,
+            show_progress="hidden",
             api_name=False,
         )
         remove_button.click(
