@@ -17,6 +17,8 @@ its other sentences may hold the answer (``reask``).
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -33,6 +35,7 @@ from rag.records import Answer, Hit, IndexReport, Timings
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
+log = logging.getLogger(__name__)
 BM25_FOLDER = "bm25"  # inside the index folder
 
 
@@ -82,6 +85,7 @@ class Engine:
         self._prebuilt = prebuilt is not None  # an evaluation corpus: its folder is not ours to write in
         self._bm25: retrieve.Bm25 | None = None
         self._read: dict = {}  # article files already read by this engine (rag.ingest.load_articles)
+        self._saving: threading.Thread | None = None  # a background save of the index (refresh(wait=False))
 
     @property
     def embedder(self) -> Embedder:
@@ -115,16 +119,25 @@ class Engine:
         if self._bm25 is None or self._bm25.corpus_sha256 != corpus:
             saved = self.settings.index_dir / BM25_FOLDER
             bm25 = None if self._prebuilt else retrieve.Bm25.load(saved, corpus)
-            if bm25 is None:
-                bm25 = retrieve.Bm25(self.index)
+            if bm25 is None:  # the previous model's tokens are reused: only new paragraphs are tokenized
+                bm25 = retrieve.Bm25(self.index, self._bm25)
                 if not self._prebuilt:
                     with contextlib.suppress(OSError):  # a read-only index folder: built again next start
                         bm25.save(saved)
             self._bm25 = bm25
         return self._bm25
 
-    def refresh(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> IndexReport:
-        """Re-read the articles folder and re-embed only what changed (nothing is read if no file changed)."""
+    def refresh(
+        self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None, wait: bool = True
+    ) -> IndexReport:
+        """Re-read the articles folder and re-embed only what changed (nothing is read if no file changed).
+
+        ``wait=False`` (a long-running process such as the web page) returns as
+        soon as the new index is in memory and saves it in a background thread;
+        the next refresh (or ``wait()``) waits for that save. A process killed
+        before it ends loses nothing: the next start re-reads the changed files.
+        """
+        self.wait()
         started = time.perf_counter()
         folder, index_dir = self.settings.seeds_dir, self.settings.index_dir
         # Taken before reading: a file edited while it is read shows up as changed next time.
@@ -161,6 +174,7 @@ class Engine:
             progress=progress,
             folder_state={"files": files, "skipped": errors},
             current=self._index,
+            save_with=None if wait else self._save_in_background,
         )
         return IndexReport(
             articles=len(articles),
@@ -170,6 +184,26 @@ class Engine:
             errors=errors,
             seconds=time.perf_counter() - started,
         )
+
+    def share_index(self, other: Engine) -> None:
+        """Use ``other``'s index and BM25 model (an engine of the same folders with another model)."""
+        self._index, self._bm25, self._read = other.index, other._bm25, other._read
+
+    def wait(self) -> None:
+        """Wait for a background save of the index (``refresh(wait=False)``) to finish."""
+        if self._saving is not None:
+            self._saving.join()
+            self._saving = None
+
+    def _save_in_background(self, save: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                save()
+            except RagError as err:  # a full disk: the index in memory works; the next start rebuilds what is missing
+                log.warning("the index could not be saved: %s", err)
+
+        self._saving = threading.Thread(target=run, name="index-save")
+        self._saving.start()
 
     def stream(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Iterator[str | Answer]:
         """Yield raw answer text pieces as they are generated, then the final ``Answer``.

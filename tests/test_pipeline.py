@@ -187,3 +187,45 @@ def test_after_a_start_that_read_nothing_adding_an_article_reads_only_that_file(
     report = engine.refresh()
     assert read == ["new.txt"] and report.embedded == ["new"]
     assert [a.id for a in engine.index.articles] == ["000_efee75aea60a5e55", "new"]
+
+
+def test_a_warm_refresh_can_save_in_the_background(
+    make_engine: Callable[..., Engine], seeds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+    import threading
+
+    build = importlib.import_module("rag.index.build")  # the module (rag.index.build is also its build())
+
+    engine = make_engine()
+    engine.refresh()
+    gate = threading.Event()
+    real = build.save
+    monkeypatch.setattr(build, "save", lambda *args, **kwargs: gate.wait(10) and real(*args, **kwargs))
+    (seeds / "new.txt").write_text("New article\nThe mayor opened a bridge on Monday.")
+    report = engine.refresh(wait=False)  # returns while the save is held at the gate
+    assert report.embedded == ["new"] and "new" in {a.id for a in engine.index.articles}
+    assert engine.ask("who opened a bridge?").hits[0].paragraph.article_id == "new"
+    manifest = engine.settings.index_dir / "manifest.json"
+    assert "new.txt" not in manifest.read_text()  # not saved yet
+    gate.set()
+    engine.wait()
+    assert "new.txt" in manifest.read_text()
+
+
+def test_a_rebuilt_bm25_tokenizes_only_the_new_paragraphs(
+    make_engine: Callable[..., Engine], seeds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import retrieve
+
+    engine = make_engine()
+    first = engine.bm25
+    seen: list[str] = []
+    real = retrieve.words
+    monkeypatch.setattr(retrieve, "words", lambda text: seen.append(text) or real(text))
+    (seeds / "new.txt").write_text("New article\nThe mayor opened a bridge on Monday.")
+    engine.refresh()
+    rebuilt = engine.bm25
+    assert rebuilt is not first and seen == ["The mayor opened a bridge on Monday."]
+    fresh = retrieve.Bm25(engine.index)
+    assert rebuilt.df == fresh.df and rebuilt.ranking("bridge mayor", 3) == fresh.ranking("bridge mayor", 3)

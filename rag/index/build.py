@@ -219,6 +219,7 @@ def refresh(
     progress: Callable[[int, int], None] | None = None,
     folder_state: dict | None = None,
     current: Index | None = None,
+    save_with: Callable[[Callable[[], None]], None] | None = None,
 ) -> tuple[Index, list[str], list[str]]:
     """Bring the index in ``folder`` up to date with ``articles``.
 
@@ -226,6 +227,8 @@ def refresh(
     An index built by another embedder is an error unless ``rebuild``; a
     corrupt one is rebuilt from the articles. ``current``: the index this
     process already holds for ``folder``, reused instead of loading it again.
+    ``save_with``: runs the final save (e.g. in a background thread) instead
+    of saving before returning.
     """
     previous: Index | None = None
     if not rebuild and current is not None and current.embedder == embedder.name and current.dense:
@@ -258,8 +261,13 @@ def refresh(
         cache = EmbedCache(folder, embedder.name)
         index, embedded = build(articles, embedder, previous, progress, cache)
         removed = sorted({a.id for a in previous.articles} - {a.id for a in articles}) if previous else []
-        save(index, folder, folder_state)
-        cache.clear()
+
+    def persist() -> None:
+        with building(folder):
+            save(index, folder, folder_state)
+            cache.clear()
+
+    (save_with or (lambda job: job()))(persist)
     return index, embedded, removed
 
 

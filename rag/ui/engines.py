@@ -70,15 +70,15 @@ class EngineHub:
     def refresh(self) -> IndexReport:
         """Re-index the articles folder; every engine built so far sees the new index.
 
-        The first refresh embeds what changed and saves; the others find the
-        saved index up to date and only reload it.
+        The base engine embeds what changed and saves in the background (the page
+        answers from the new index at once); the others share its index.
         """
         base = self.engine()
-        report = base.refresh()
+        report = base.refresh(wait=False)
         with self._lock:
             others = [e for e in self._engines.values() if e is not base]
         for other in others:
-            other.refresh()
+            other.share_index(base)
         self._articles = base.index.articles
         return report
 
