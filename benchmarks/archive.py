@@ -41,6 +41,11 @@ Ferries to the islands will run on the summer timetable until October, officials
 """
 
 
+ADDED_TOO = ADDED.replace("Kelvo harbour reopens", "Brevik bridge closes").replace(
+    "The Kelvo harbour reopened on Friday", "The Brevik bridge closed on Monday"
+)
+
+
 def copy_weeks(archive: Path, weeks: int | None, target: Path) -> list[str]:
     folders = sorted(p for p in archive.iterdir() if p.is_dir())[:weeks]
     for folder in folders:
@@ -128,15 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     engine.refresh(wait=False)  # as the web page adds an article: saved in the background
     searchable = time.perf_counter() - started
     started = time.perf_counter()
-    _ = engine.bm25  # rebuilt at the next question
+    _ = engine.bm25  # the next question: waits for the BM25 the background save started building
     bm25 = time.perf_counter() - started
     started = time.perf_counter()
     engine.wait()
     print(
         f"add one article (2 paragraphs) to the built index, warm process: searchable after {searchable:.2f} s, "
-        f"BM25 rebuilt at the next question in {bm25:.2f} s, "
+        f"the next question's BM25 ready {bm25:.2f} s after that, "
         f"background save done {time.perf_counter() - started:.2f} s later"
     )
+    (articles_dir / "zz-added" / "brevik.md").write_text(ADDED_TOO, encoding="utf-8")
+    started = time.perf_counter()
+    engine.refresh(wait=False)  # the index's arrays are now in memory, not read from the page cache
+    print(f"add another article, the same process: searchable after {time.perf_counter() - started:.2f} s")
+    engine.wait()
 
     seed_index = work / "seed-index"
     Engine(load_settings().with_(index_dir=seed_index)).refresh()

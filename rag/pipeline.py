@@ -86,6 +86,7 @@ class Engine:
         self._bm25: retrieve.Bm25 | None = None
         self._read: dict = {}  # article files already read by this engine (rag.ingest.load_articles)
         self._saving: threading.Thread | None = None  # a background save of the index (refresh(wait=False))
+        self._bm25_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
@@ -116,6 +117,11 @@ class Engine:
     def bm25(self) -> retrieve.Bm25:
         """The BM25 model of the current index: loaded from beside the index, else built (and saved there)."""
         corpus = self.index.corpus_sha256
+        with self._bm25_lock:  # the background save builds it too (``refresh(wait=False)``)
+            return self._bm25_of(corpus)
+
+    def _bm25_of(self, corpus: str) -> retrieve.Bm25:
+        """``bm25`` for ``corpus``, under its lock."""
         if self._bm25 is None or self._bm25.corpus_sha256 != corpus:
             saved = self.settings.index_dir / BM25_FOLDER
             bm25 = None if self._prebuilt else retrieve.Bm25.load(saved, corpus)
@@ -201,6 +207,10 @@ class Engine:
                 save()
             except RagError as err:  # a full disk: the index in memory works; the next start rebuilds what is missing
                 log.warning("the index could not be saved: %s", err)
+                return
+            # The next question's BM25, built now and saved for the next process too; a later refresh does not
+            # wait for it (the lock in ``bm25`` keeps one build at a time).
+            threading.Thread(target=lambda: self.bm25, name="bm25").start()
 
         self._saving = threading.Thread(target=run, name="index-save")
         self._saving.start()
