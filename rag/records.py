@@ -9,7 +9,7 @@ evaluation's result lines) live in that module.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +162,11 @@ class Context:
     hits: tuple[Hit, ...]
 
 
+def about(article: Article | ArticleEntry) -> dict[str, object]:
+    """What an ``Article`` and its ``ArticleEntry`` share: every field but the paragraphs and the row numbers."""
+    return {name: getattr(article, name) for name in ARTICLE_FIELDS}
+
+
 @dataclass(frozen=True, kw_only=True)
 class ArticleEntry:
     """An indexed article as the index manifest records it: metadata and where its rows are."""
@@ -195,3 +200,6 @@ class IndexReport:
     removed: list[str]
     errors: list[str]
     seconds: float
+
+
+ARTICLE_FIELDS = tuple(f.name for f in fields(Article) if f.name != "paragraphs")

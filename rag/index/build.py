@@ -20,7 +20,7 @@ from rag.index.cache import EmbedCache
 from rag.index.record import BadIndexError, Index, corpus_hash
 from rag.index.searcher import make_faiss
 from rag.index.store import building, load, read_manifest, remember_folder_state, save
-from rag.records import Article, ArticleEntry, Paragraph
+from rag.records import Article, ArticleEntry, Paragraph, about
 from rag.text import sentences
 
 # A first build of at least this many paragraphs saves a paragraphs-only index before embedding.
@@ -122,17 +122,7 @@ def _assemble(
         n = len(block.paragraphs)
         entries.append(
             ArticleEntry(
-                id=article.id,
-                title=article.title,
-                subtitle=article.subtitle,
-                byline=article.byline,
-                authors=article.authors,
-                date=article.date,
-                updated=article.updated,
-                outlet=article.outlet,
-                url=article.url,
-                path=article.path,
-                sha256=article.sha256,
+                **about(article),
                 first_row=row,
                 rows=len(block.vectors),
                 first_paragraph=paragraph,

@@ -12,7 +12,7 @@ import faiss
 import numpy as np
 
 from rag.errors import RagError
-from rag.records import Article, ArticleEntry, Paragraph
+from rag.records import Article, ArticleEntry, Paragraph, about
 from rag.text import sentences
 
 _WORD = re.compile(r"\w+")
@@ -71,20 +71,7 @@ class Index:
     def article_records(self) -> list[Article]:
         """The indexed articles as ``Article`` records, rebuilt from the index (no file is read)."""
         return [
-            Article(
-                id=e.id,
-                title=e.title,
-                paragraphs=self.paragraphs[e.first_paragraph : e.first_paragraph + e.paragraphs],
-                subtitle=e.subtitle,
-                byline=e.byline,
-                authors=e.authors,
-                date=e.date,
-                updated=e.updated,
-                outlet=e.outlet,
-                url=e.url,
-                path=e.path,
-                sha256=e.sha256,
-            )
+            Article(**about(e), paragraphs=self.paragraphs[e.first_paragraph : e.first_paragraph + e.paragraphs])
             for e in self.articles
         ]
 
