@@ -35,6 +35,7 @@ $(VENV)/.installed: pyproject.toml
 
 models: install
 	$(BIN)/python -m rag.gguf install
+	$(BIN)/python -m rag.crossencoder install
 
 index: install
 	$(BIN)/rag index

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +40,8 @@ from rag.prompts import ABSTAIN_TEXT, said_not_found, undefang
 from rag.records import Answer, Citation, Completion, Hit, Paragraph, Timings
 from rag.text import STOPWORDS, is_instruction, sentences, words
 
+# The cross-encoder's score(question, passages): one relevance probability per passage (rag.rerank.Reranker).
+Relevance = Callable[[str, Sequence[str]], list[float]]
 MARKER = re.compile(r"\[(\d+)\]")  # a citation marker, the one pattern every module uses
 _MARKER = re.compile(r"\s*" + MARKER.pattern)  # with the space before it, which belongs to no claim
 
@@ -255,8 +257,29 @@ def question_share(claim: str, paragraph: str, question: str) -> float:
     return len(asked & set(words(evidence))) / len(asked)
 
 
+def evidence_of(claim: str, paragraph: str) -> tuple[str, ...]:
+    """The evidence a claim is checked on: its best sentence, and that with the sentence before it.
+
+    The pair lets "Hussein met Qalibaf" count as evidence about "the Iraqi
+    foreign minister" when the sentence before says who Hussein is.
+
+    >>> evidence_of("Qalibaf", "Fuad Hussein is Iraq's foreign minister. Hussein met Qalibaf. It rained.")
+    ('Hussein met Qalibaf.', "Fuad Hussein is Iraq's foreign minister. Hussein met Qalibaf.")
+    """
+    parts = sentences(paragraph) or [paragraph]
+    best = best_evidence(claim, paragraph)
+    at = parts.index(best) if best in parts else 0
+    return (best, f"{parts[at - 1]} {best}") if at else (best,)
+
+
 def verify(
-    answer: str, shown: Sequence[Paragraph], question: str, min_support: float = 0.5, trust_marker: bool = False
+    answer: str,
+    shown: Sequence[Paragraph],
+    question: str,
+    min_support: float = 0.5,
+    trust_marker: bool = False,
+    relevance: Relevance | None = None,
+    min_relevance: float = 0.0,
 ) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
     """(answer text with renumbered verified markers, citations, unsupported sentences).
 
@@ -264,7 +287,10 @@ def verify(
     each pointing at one paragraph; a marker the model wrote for a passage
     that was not shown is treated like no marker. ``trust_marker`` keeps the
     model's marker whenever its passage supports the claim (the rule before
-    question matching, kept to measure the difference).
+    question matching, kept to measure the difference). ``relevance`` (the
+    cross-encoder's ``score``) must rate the claim's evidence in a paragraph
+    (``evidence_of``) at least ``min_relevance`` as an answer to the question,
+    or that paragraph does not verify the claim.
     """
     parts = claims(answer)
     by_sentence: dict[int, list[tuple[Claim, Paragraph | None, float]]] = {}
@@ -273,6 +299,8 @@ def verify(
         score = 0.0
         supported = [(support(claim.text, p.text, question), i, p) for i, p in enumerate(shown)]
         supported = [t for t in supported if t[0] >= min_support]
+        if supported and relevance is not None and min_relevance > 0:
+            supported = [t for t in supported if answers(claim.text, t[2].text, question, relevance) >= min_relevance]
         if supported and trust_marker:
             score, _, chosen = max(supported, key=lambda t: (t[1] + 1 == claim.marker, t[0], -t[1]))
         elif supported:
@@ -318,6 +346,11 @@ def verify(
     return " ".join(kept), tuple(citations), tuple(unsupported)
 
 
+def answers(claim: str, paragraph: str, question: str, relevance: Relevance) -> float:
+    """How well the claim's evidence in ``paragraph`` answers ``question``: ``relevance`` of ``evidence_of``, best."""
+    return max(relevance(question, list(evidence_of(claim, paragraph))))
+
+
 def _join(pieces: list[str], capitalize: bool = True) -> str:
     """Join claim pieces, moving a trailing period after the last marker.
 
@@ -353,7 +386,14 @@ def abstention(question: str, hits: Sequence[Hit], timings: Timings, model: str,
 
 
 def answer_from(
-    question: str, completion: Completion, hits: Sequence[Hit], timings: Timings, min_support: float, model: str
+    question: str,
+    completion: Completion,
+    hits: Sequence[Hit],
+    timings: Timings,
+    min_support: float,
+    model: str,
+    relevance: Relevance | None = None,
+    min_relevance: float = 0.0,
 ) -> Answer:
     """The model's raw answer verified against the shown paragraphs (``hits[i]`` was passage ``[i + 1]``)."""
     raw = undefang(completion.text.strip())
@@ -361,12 +401,15 @@ def answer_from(
     details: dict = dict(raw=raw, prompt_tokens=completion.prompt_tokens, generated_tokens=completion.generated_tokens)
     if said_not_found(said):
         return abstention(question, hits, timings, model, **details)
-    text, citations, unsupported = verify(said, [h.paragraph for h in hits], question, min_support)
+    text, citations, unsupported = verify(
+        said, [h.paragraph for h in hits], question, min_support, relevance=relevance, min_relevance=min_relevance
+    )
     if not citations:
         return abstention(question, hits, timings, model, unsupported=unsupported, **details)
     return Answer(
         question=question,
         text=text,
+        short=strip_markers(text),
         citations=citations,
         hits=tuple(hits),
         abstained=False,

@@ -8,6 +8,7 @@ exit 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import json
 import sys
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # imported by ``rag add``/``rag watch`` only: httpx adds ~70 
 
 
 def format_answer(answer: Answer) -> str:
-    lines = [answer.text, ""]
+    lines = [answer.text, *([answer.note] if answer.note else []), ""]
     if answer.citations:
         lines.append("Sources:")
         seen: set[int] = set()
@@ -68,7 +69,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)  # an empty one is refused by the engine, as everywhere
     settings = load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model, k=args.k)
     engine = Engine(settings)
-    answer = engine.ask(question)
+    answer = engine.ask(question, as_of=args.as_of)
     if not engine.index.dense:
         print("rag: the index is still being built: this answer comes from BM25 alone", file=sys.stderr)
     if args.json:
@@ -101,6 +102,18 @@ def _shown_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _day(text: str) -> dt.date:
+    """``--as-of``: an ISO date.
+
+    >>> _day("2025-08-14")
+    datetime.date(2025, 8, 14)
+    """
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-08-14") from None
 
 
 def _is_url(item: str) -> bool:
@@ -211,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=Path)
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument(
+        "--as-of", type=_day, metavar="YYYY-MM-DD", help='the day asked on (default today)'
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("add", help="fetch web pages, a feed's articles or copy files into the articles folder")

@@ -21,17 +21,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from rag import cite, generate, index, ingest, retrieve
+from rag import cite, generate, index, ingest, rerank, retrieve, when
+from rag.crossencoder import OnnxCrossEncoder
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.errors import RagError
 from rag.llm import LLM, local_llm
 from rag.minilm import NumpyMiniLM
 from rag.prompts import said_not_found
-from rag.records import Answer, Hit, IndexReport, Timings
+from rag.records import Answer, Completion, Hit, IndexReport, Timings, Window
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
@@ -68,6 +71,7 @@ class Engine:
         prebuilt: index.Index | None = None,
         query_embedder: Embedder | None = None,
         make_llm: Callable[[Settings], LLM] = local_llm,
+        reranker: rerank.Reranker | None = None,
     ) -> None:
         """``prebuilt``: an index to use as is (an evaluation corpus), instead of the articles folder's.
 
@@ -75,12 +79,15 @@ class Engine:
         must give the same vectors. By default they are sentence-transformers
         (fast in bulk, slow to import) and ``NumpyMiniLM`` (starts in 0.3 s),
         so a question never waits for torch unless articles changed.
+        ``reranker`` re-scores the retrieved paragraphs when ``Settings.rerank``
+        is on (default: the ONNX cross-encoder).
         """
         self.settings = settings or load_settings()
         self._embedder = embedder
         self._query_embedder = query_embedder or embedder
         self._llm = llm
         self._make_llm = make_llm
+        self._reranker = reranker
         self._index: index.Index | None = prebuilt
         self._prebuilt = prebuilt is not None  # an evaluation corpus: its folder is not ours to write in
         self._bm25: retrieve.Bm25 | None = None
@@ -105,6 +112,12 @@ class Engine:
         if self._llm is None:
             self._llm = self._make_llm(self.settings)
         return self._llm
+
+    @property
+    def reranker(self) -> rerank.Reranker:
+        if self._reranker is None:
+            self._reranker = OnnxCrossEncoder(self.settings.threads)
+        return self._reranker
 
     @property
     def index(self) -> index.Index:
@@ -215,42 +228,81 @@ class Engine:
         self._saving = threading.Thread(target=run, name="index-save")
         self._saving.start()
 
-    def stream(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None, as_of: date | None = None
+    ) -> Iterator[str | Answer]:
         """Yield raw answer text pieces as they are generated, then the final ``Answer``.
 
-        ``hits`` replaces retrieval (to evaluate another retriever end to end).
+        ``hits`` replaces retrieval (to evaluate another retriever end to end);
+        ``as_of`` is the day the question is asked on (default today): "this
+        week" means the week before it (``rag.when``).
         """
         question, s, started = clean_question(question), self.settings, time.perf_counter()
-        query = self.query_embedder.embed([question])[0]
-        found = tuple(self._retrieve(question, query, k or s.k) if hits is None else hits)[: k or s.k]
-        if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
-            yield cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
+        query, window = self.query_embedder.embed([question])[0], self._window(question, as_of)
+        found = tuple(self._retrieve(question, query, k or s.k, window=window) if hits is None else hits)[: k or s.k]
+        if not self._answerable(question, found):
+            abstained = cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
+            yield self._dated(abstained, window)
             return
         shown = generate.context(question, query, retrieve.within(found, s.margin), self.index, s)
         timings = Timings(retrieve=time.perf_counter() - started)
         llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings
         completion = yield from generate.answer(llm, question, shown, s.max_tokens)
-        answer = cite.answer_from(question, completion, shown.hits, timings.plus(completion), s.min_support, s.model)
+        answer = self._verified(question, completion, shown.hits, timings.plus(completion))
         if s.reask and answer.abstained and said_not_found(completion.text):
             whole = generate.whole(question, query, shown.hits[0], self.index, s)
             if whole.passages != shown.passages:
                 again = yield from generate.answer(llm, question, whole, s.max_tokens)
-                answer = cite.answer_from(
-                    question, again, whole.hits, answer.timings.plus(again), s.min_support, s.model
-                )
-        yield answer
+                answer = self._verified(question, again, whole.hits, answer.timings.plus(again))
+        yield self._dated(answer, window)
 
-    def ask(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None) -> Answer:
-        *_, answer = self.stream(question, k, hits)
+    def _window(self, question: str, as_of: date | None) -> Window | None:
+        """The dates the question asks about (None when it names none, or date handling is off)."""
+        return when.window(question, as_of or date.today()) if self.settings.dates else None
+
+    def _dated(self, answer: Answer, window: Window | None) -> Answer:
+        """``answer`` with what the user should know about its dates (``rag.when.note``)."""
+        cited = [h for h in answer.hits if h.paragraph.id in {c.paragraph.id for c in answer.citations}]
+        return replace(answer, note=when.note(answer.hits, cited, window))
+
+    def _answerable(self, question: str, found: Sequence[Hit]) -> bool:
+        """Whether the hits may answer at all: retrieval evidence, and (reranked) the best one's relevance.
+
+        The relevance gate anticipates the verifier's rule (``min_relevance``)
+        so that the model is not called for an answer that could not be verified.
+        """
+        if not found or retrieve.evidence(question, found, self.bm25) < self.settings.min_score:
+            return False
+        best = max((h.relevance for h in found if h.relevance is not None), default=None)
+        return best is None or best >= self.settings.min_relevance
+
+    def _verified(self, question: str, completion: Completion, shown: Sequence[Hit], timings: Timings) -> Answer:
+        """The model's answer with only the claims the shown paragraphs verify (``rag.cite.answer_from``)."""
+        s, relevance = self.settings, self.reranker.score if self.settings.rerank else None
+        return cite.answer_from(
+            question, completion, shown, timings, s.min_support, s.model, relevance, s.min_relevance
+        )
+
+    def ask(
+        self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None, as_of: date | None = None
+    ) -> Answer:
+        *_, answer = self.stream(question, k, hits, as_of)
         assert isinstance(answer, Answer)
         return answer
 
-    def retrieve(self, question: str, k: int, retriever: str | None = None) -> list[Hit]:
-        """The ``k`` best paragraphs by ``retriever`` (default: the configured one)."""
-        return self._retrieve(question, self.query_embedder.embed([question])[0], k, retriever)
+    def retrieve(self, question: str, k: int, retriever: str | None = None, as_of: date | None = None) -> list[Hit]:
+        """The ``k`` best paragraphs by ``retriever`` (default: the configured one), asked on ``as_of``."""
+        query = self.query_embedder.embed([question])[0]
+        return self._retrieve(question, query, k, retriever, self._window(question, as_of))
 
-    def _retrieve(self, question: str, query: np.ndarray, k: int, retriever: str | None = None) -> list[Hit]:
-        return retrieve.hits(self.index, query, question, k, retriever or self.settings.retriever, self.bm25)
+    def _retrieve(
+        self, question: str, query: np.ndarray, k: int, retriever: str | None = None, window: Window | None = None
+    ) -> list[Hit]:
+        """Retrieved, reranked when on, with paragraphs from ``window`` preferred (``rag.when.prefer``)."""
+        s = self.settings
+        found = retrieve.hits(self.index, query, question, max(k, s.rerank), retriever or s.retriever, self.bm25)
+        found = rerank.rerank(question, found, self.reranker) if s.rerank else found
+        return when.prefer(found, window, when.PREFER_BONUS)[:k]
 
 
 def _inside(path: str, folder: Path) -> str:
@@ -271,6 +323,6 @@ def default_engine() -> Engine:
     return _default
 
 
-def ask(question: str, *, k: int | None = None, engine: Engine | None = None) -> Answer:
-    """Answer ``question`` from the indexed articles, citing the paragraphs used."""
-    return (engine or default_engine()).ask(question, k)
+def ask(question: str, *, k: int | None = None, as_of: date | None = None, engine: Engine | None = None) -> Answer:
+    """Answer ``question`` from the indexed articles as of the day ``as_of`` (default today), citing its paragraphs."""
+    return (engine or default_engine()).ask(question, k, as_of=as_of)

@@ -10,6 +10,7 @@ evaluation's result lines) live in that module.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,11 +69,23 @@ class Hit:
     ``score`` is the dense score every retriever reports (``rag.retrieve``);
     ``rank_score`` the score the retriever ranked by (fused for ``hybrid``),
     None for hits not found by a retriever (the gold paragraph in evaluation).
+    ``relevance`` is the cross-encoder's probability that the paragraph
+    answers the question (``rag.rerank``), None where it did not read it.
     """
 
     paragraph: Paragraph
     score: float
     rank_score: float | None = None
+    relevance: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    """The publication dates a question asks about ("this week" as of a day: its last 7 days)."""
+
+    first: date
+    last: date
+    phrase: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +132,9 @@ class Answer:
     ``text`` carries the citation markers; ``abstained`` is true when the
     articles do not answer the question (then ``citations`` is empty).
     ``unsupported`` lists answer sentences no shown paragraph supports.
+    ``short`` is the answer itself, without markers or framing (what an
+    evaluation scores); empty when abstained. ``note`` says what the user
+    should know about the answer's dates (``rag.when.note``), or is empty.
     """
 
     question: str
@@ -126,6 +142,8 @@ class Answer:
     citations: tuple[Citation, ...]
     hits: tuple[Hit, ...]
     abstained: bool
+    short: str = ""
+    note: str = ""
     raw: str = ""
     unsupported: tuple[str, ...] = ()
     model: str = ""

@@ -42,6 +42,8 @@ class Settings:
     # Paragraphs retrieved (at most this many are shown to the model), and how they are found.
     k: int = 3
     retriever: str = "hybrid"
+    # The retriever's best this-many paragraphs are re-ranked by the cross-encoder (rag.rerank); 0: off.
+    rerank: int = 30
     # A hit ranked more than this below the first is not shown (rag.retrieve.within); 1.0 shows all k.
     margin: float = 0.2
     # Words of passage text in the prompt (prompt length sets CPU latency), and how they are spent:
@@ -54,8 +56,12 @@ class Settings:
     prompt_words: int = 900
     # Below this retrieval evidence (rag.retrieve.evidence) the articles are taken not to answer.
     min_score: float = 0.42
+    # "this week", "recently", "in July" prefer paragraphs dated then, as of the day asked (rag.when).
+    dates: bool = True
     # Below this support score a citation is not trusted (rag.cite).
     min_support: float = 0.5
+    # With the reranker on, a claim's evidence must answer the question at least this well (rag.cite.answers).
+    min_relevance: float = 0.9
     # A NOT FOUND past the evidence gate is asked once more with the best paragraph whole.
     reask: bool = True
     max_tokens: int = 48
@@ -77,11 +83,12 @@ class Settings:
         need(self.retriever in RETRIEVERS, "retriever", f"use one of {', '.join(RETRIEVERS)}")
         need(self.context in CONTEXTS, "context", f"use one of {', '.join(CONTEXTS)}")
         need(bool(str(self.model).strip()), "model", "give a packaged model name or a .gguf path")
+        need(0 <= self.rerank <= 500, "rerank", "must be between 0 (off) and 500 paragraphs")
         for name in ("k", "context_words", "passage_words", "prompt_words", "max_tokens", "threads"):
             need(getattr(self, name) >= 1, name, "must be at least 1")
         need(self.n_ctx >= 256, "n_ctx", "must be at least 256 tokens")
         need(self.margin >= 0, "margin", "must be 0 or more")
-        for name in ("min_score", "min_support"):
+        for name in ("min_score", "min_support", "min_relevance"):
             need(0 <= getattr(self, name) <= 1, name, "must be between 0 and 1")
         need(0 < self.fetch_timeout <= 600, "fetch_timeout", "must be more than 0 and at most 600 seconds")
         need(self.fetch_max_bytes >= 1024, "fetch_max_bytes", "must be at least 1024 bytes")

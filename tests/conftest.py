@@ -10,7 +10,7 @@ import pytest
 
 from rag.pipeline import Engine
 from rag.settings import Settings
-from tests.fakes import SEED, FakeEmbedder, FakeLLM
+from tests.fakes import SEED, FakeEmbedder, FakeLLM, FakeReranker
 
 
 @pytest.fixture
@@ -26,8 +26,9 @@ def make_engine(tmp_path: Path, seeds: Path) -> Callable[..., Engine]:
     """Build an engine over a temporary copy of the seeds with fake models."""
 
     def make(reply: str | Callable[[str], str] = "NOT FOUND", **settings: object) -> Engine:
-        # Every hit shown (margin 1.0): tests of prompts and citations count on k passages.
-        base = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, margin=1.0)
-        return Engine(base.with_(**settings), embedder=FakeEmbedder(), llm=FakeLLM(reply))
+        # Every hit shown (margin 1.0): tests of prompts and citations count on k passages. Relevance gates off
+        # (min_relevance 0): the fake reranker's word-overlap shares are not calibrated probabilities.
+        base = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0, margin=1.0)
+        return Engine(base.with_(**settings), embedder=FakeEmbedder(), llm=FakeLLM(reply), reranker=FakeReranker())
 
     return make

@@ -1,8 +1,9 @@
-"""Fakes for the two model protocols, for tests and the fake web server.
+"""Fakes for the model protocols, for tests and the fake web server.
 
 ``FakeEmbedder`` hashes words into a small vector space, so texts that share
-words are similar (enough for retrieval tests). ``FakeLLM`` records every
-prompt it is given and replies with a scripted answer.
+words are similar (enough for retrieval tests); ``FakeReranker`` scores by
+shared words. ``FakeLLM`` records every prompt it is given and replies with a
+scripted answer.
 """
 
 from __future__ import annotations
@@ -36,6 +37,20 @@ class FakeEmbedder:
                 out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1.0, norms)
+
+
+class FakeReranker:
+    """Relevance = share of the question's words in the passage; records every call."""
+
+    name = "fake-overlap"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def score(self, question: str, passages: Sequence[str]) -> list[float]:
+        self.calls.append((question, list(passages)))
+        asked = set(re.findall(r"\w+", question.lower()))
+        return [len(asked & set(re.findall(r"\w+", p.lower()))) / max(1, len(asked)) for p in passages]
 
 
 class FakeLLM:

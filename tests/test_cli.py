@@ -5,7 +5,7 @@ import pytest
 
 from rag import cli, gguf
 from rag.pipeline import Engine
-from tests.fakes import FakeEmbedder, FakeLLM
+from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker
 
 
 @pytest.fixture
@@ -15,7 +15,12 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[Engine]:
 
     def make(settings):
         llm = FakeLLM("Hassan Rouhani [1] met him.")
-        engine = Engine(settings.with_(min_score=0.05, margin=1.0), embedder=FakeEmbedder(), llm=llm)
+        engine = Engine(
+            settings.with_(min_score=0.05, min_relevance=0.0, margin=1.0),
+            embedder=FakeEmbedder(),
+            llm=llm,
+            reranker=FakeReranker(),
+        )
         built.append(engine)
         return engine
 

@@ -335,11 +335,11 @@ def _interrupting(engine: Engine, after: int) -> Engine:
     calls = []
     ask = engine.ask
 
-    def flaky(question: str, k: int | None = None, hits: object = None) -> object:
+    def flaky(question: str, k: int | None = None, hits: object = None, as_of: object = None) -> object:
         if len(calls) == after:
             raise KeyboardInterrupt
         calls.append(question)
-        return ask(question, k, hits)
+        return ask(question, k, hits, as_of)
 
     engine.ask = flaky  # type: ignore[method-assign]
     return engine

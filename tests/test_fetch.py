@@ -21,7 +21,7 @@ import pytest
 from rag import cli, fetch
 from rag.pipeline import Engine
 from rag.settings import Settings, SettingsError
-from tests.fakes import FakeEmbedder, FakeLLM
+from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker
 
 HUGE = 50 * 1024 * 1024
 LIMIT = 256 * 1024
@@ -240,7 +240,7 @@ def engines(monkeypatch: pytest.MonkeyPatch) -> list[Engine]:
     built: list[Engine] = []
 
     def make(settings: Settings) -> Engine:
-        engine = Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM())
+        engine = Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM(), reranker=FakeReranker())
         built.append(engine)
         return engine
 
@@ -667,7 +667,7 @@ def test_the_web_page_adds_by_url_and_watches_the_remembered_feeds(site: Site, s
     from rag.ui.engines import EngineHub
 
     settings = configure()
-    hub = EngineHub(Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM()))
+    hub = EngineHub(Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM(), reranker=FakeReranker()))
     listing, _, box = ui_app.add_from_web(hub, site.url("/rss.xml"), is_feed=True)
     assert box == "" and "added " in listing and "Bridge plan approved" in listing
     before = {a.title for a in hub.articles()}

@@ -29,7 +29,7 @@ from rag.records import Answer
 from rag.settings import Settings
 from rag.ui import app as ui_app
 from rag.ui.engines import EngineHub
-from tests.fakes import PROJECT, SEED, FakeEmbedder, FakeLLM
+from tests.fakes import PROJECT, SEED, FakeEmbedder, FakeLLM, FakeReranker
 
 SEED_Q = "who met the Iraqi foreign minister?"
 SEED_NAME = SEED.name
@@ -100,7 +100,12 @@ def cli_engines(monkeypatch: pytest.MonkeyPatch) -> list[Engine]:
     built: list[Engine] = []
 
     def make(settings):
-        engine = Engine(settings.with_(min_score=0.05), embedder=FakeEmbedder(), llm=FakeLLM("Hassan Rouhani [1]."))
+        engine = Engine(
+            settings.with_(min_score=0.05, min_relevance=0.0),
+            embedder=FakeEmbedder(),
+            llm=FakeLLM("Hassan Rouhani [1]."),
+            reranker=FakeReranker(),
+        )
         built.append(engine)
         return engine
 
@@ -377,8 +382,8 @@ def test_injection_script_reports_an_obeyed_payload(seeds: Path) -> None:
     from benchmarks.injection import ATTACKS, markdown, measure, seed_questions
 
     def make(folder: Path, index_dir: Path) -> Engine:
-        settings = Settings(seeds_dir=folder, index_dir=index_dir, min_score=0.05)
-        return Engine(settings, FakeEmbedder(), FakeLLM(_obeying))
+        settings = Settings(seeds_dir=folder, index_dir=index_dir, min_score=0.05, min_relevance=0.0)
+        return Engine(settings, FakeEmbedder(), FakeLLM(_obeying), reranker=FakeReranker())
 
     questions = seed_questions(PROJECT / "tests" / "seed_questions.jsonl", 3)
     rows, pairs = measure(make, seeds, questions, log=lambda _: None)

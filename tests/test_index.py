@@ -10,7 +10,7 @@ from rag.ingest import load_articles, parse_article
 from rag.pipeline import Engine
 from rag.retrieve import dense_ranking
 from rag.settings import Settings
-from tests.fakes import PROJECT, FakeEmbedder, FakeLLM
+from tests.fakes import PROJECT, FakeEmbedder, FakeLLM, FakeReranker
 
 
 def _refresh(seeds: Path, folder: Path, embedder: FakeEmbedder | None = None, **kw: object):
@@ -351,8 +351,10 @@ def test_a_killed_build_resumes_without_embedding_again_what_it_had(tmp_path: Pa
     while not list((folder / "embed-cache").glob("*.npz")) and time.time() < deadline and child.poll() is None:
         time.sleep(0.05)
     # Meanwhile another process answers from BM25 alone: the paragraphs were saved before embedding.
-    settings = Settings(seeds_dir=seeds, index_dir=folder, min_score=0.05)
-    meanwhile = Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM("The number 3007 matters [1]."))
+    settings = Settings(seeds_dir=seeds, index_dir=folder, min_score=0.05, min_relevance=0.0)
+    meanwhile = Engine(
+        settings, embedder=FakeEmbedder(), llm=FakeLLM("The number 3007 matters [1]."), reranker=FakeReranker()
+    )
     answer = meanwhile.ask("What does item 3-7 say?")
     assert index.is_building(folder) and not meanwhile.index.dense
     assert answer.hits[0].paragraph.text == "Item 3-7 says the number 3007 matters." and not answer.abstained
@@ -362,7 +364,7 @@ def test_a_killed_build_resumes_without_embedding_again_what_it_had(tmp_path: Pa
     assert not index.is_building(folder)
 
     counting = FakeEmbedder()  # the next engine finds nobody completing the index, so it resumes the build
-    resumed = Engine(settings, embedder=counting, llm=FakeLLM()).index
+    resumed = Engine(settings, embedder=counting, llm=FakeLLM(), reranker=FakeReranker()).index
     assert resumed.dense
     embedded = sum(len(call) for call in counting.calls)
     assert 0 < embedded <= 5000 - 2048

@@ -23,7 +23,7 @@ from rag.embed import sentences
 from rag.pipeline import Engine
 from rag.settings import Settings
 from rag.ui.app import build_app, launch
-from tests.fakes import FakeEmbedder, FakeLLM
+from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker
 
 
 def extractive(prompt: str) -> str:
@@ -54,8 +54,10 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--delay", type=float, default=0.1, help="seconds per streamed piece")
     args = parser.parse_args()
-    settings = Settings(seeds_dir=args.seeds, index_dir=args.index, min_score=0.05)
-    engine = Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM(extractive, delay=args.delay))
+    settings = Settings(seeds_dir=args.seeds, index_dir=args.index, min_score=0.05, min_relevance=0.0)
+    engine = Engine(
+        settings, embedder=FakeEmbedder(), llm=FakeLLM(extractive, delay=args.delay), reranker=FakeReranker()
+    )
     launch(build_app(engine), "127.0.0.1", args.port, quiet=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from rag.eval.questions import EvalError
@@ -40,9 +41,26 @@ def add_eval_parser(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="drop this many articles from the corpus; their questions become unanswerable",
     )
+    p.add_argument(
+        "--dates",
+        type=_date_range,
+        help="FIRST..LAST: only questions asked in these days (e.g. 2025-07-04..2025-08-14)",
+    )
     p.add_argument("--overwrite", action="store_true", help="discard an existing run in --out")
     p.add_argument("--cache-dir", type=Path, default=Plan.cache_dir, help="where corpus indexes are cached")
     p.set_defaults(func=cmd_eval)
+
+
+def _date_range(text: str) -> tuple[str, str]:
+    """``--dates``: "2025-07-04..2025-08-14" -> ("2025-07-04", "2025-08-14").
+
+    >>> _date_range("2025-07-04..2025-08-14")
+    ('2025-07-04', '2025-08-14')
+    """
+    first, sep, last = text.partition("..")
+    if not sep or not all(re.fullmatch(r"\d{4}-\d\d-\d\d", d) for d in (first, last)) or first > last:
+        raise argparse.ArgumentTypeError(f"{text!r}: give FIRST..LAST as ISO dates, e.g. 2025-07-04..2025-08-14")
+    return first, last
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -69,6 +87,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         unanswerable=args.unanswerable,
         pool_questions=args.pool_questions,
         holdout=args.holdout,
+        dates=args.dates,
         overwrite=args.overwrite,
         cache_dir=args.cache_dir,
     )

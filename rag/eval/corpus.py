@@ -45,6 +45,7 @@ def load(
     unanswerable: int | None = None,
     pool_questions: bool = False,
     holdout: int = 0,
+    dates: tuple[str, str] | None = None,
 ) -> tuple[list[Question], index.Index, dict, dict]:
     """Read the questions and index their corpus.
 
@@ -55,6 +56,8 @@ def load(
     question file's. ``holdout`` removes that many articles (drawn with
     ``seed``) from the corpus: their questions become unanswerable ones from
     the same domain, a harder test of abstention than another corpus's.
+    ``dates`` (first, last; ISO dates) keeps the questions asked between
+    them, both files' (a tuning split of a dated archive).
     """
     squad_files = ([questions_file] if is_squad(questions_file) else []) + list(corpus_files)
     for path in [questions_file, *corpus_files, *([unanswerable_from] if unanswerable_from else [])]:
@@ -74,6 +77,10 @@ def load(
         questions = by_file[questions_file.resolve()] if is_squad(questions_file) else read_rows(questions_file)
     check_unique(questions)
     extra = as_unanswerable(read_questions(unanswerable_from)) if unanswerable_from else []
+    if dates:
+        questions, extra = (asked_between(qs, *dates) for qs in (questions, extra))
+        if not questions:
+            raise EvalError(f"no question of {questions_file} was asked between {dates[0]} and {dates[1]}")
     if holdout:
         if not squad_files or holdout >= len(articles):
             raise EvalError(f"--holdout {holdout}: needs SQuAD files with more than {holdout} articles")
@@ -101,9 +108,21 @@ def load(
             corpus["unanswerable_sha256"] = index.sha256_file(unanswerable_from)
     if pool_questions or holdout:
         corpus.update(pool_questions=pool_questions, holdout=holdout)
+    if dates:
+        corpus.update(dates=list(dates))
     corpus.update(
         questions_sha256=index.sha256_file(questions_file),
         corpus_sha256=idx.corpus_sha256,
         paragraphs=len(idx.paragraphs),
     )
     return questions, idx, corpus, {"index": str(folder), "unanswerable_from": str(unanswerable_from or "")}
+
+
+def asked_between(questions: list[Question], first: str, last: str) -> list[Question]:
+    """The questions whose ``question_date`` is in [first, last] (ISO dates compare as strings).
+
+    >>> [q.id for q in asked_between([Question(id="a", question="?", answers=(), question_date="2025-07-04"),
+    ...   Question(id="b", question="?", answers=(), question_date="2025-08-15")], "2025-07-04", "2025-08-14")]
+    ['a']
+    """
+    return [q for q in questions if first <= q.question_date[:10] <= last]

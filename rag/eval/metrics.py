@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from rag import cite
-from rag.cite import strip_markers
 from rag.eval import report
 from rag.eval.questions import Question
 from rag.prompts import said_not_found
@@ -59,6 +58,19 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     """
     padded = f" {normalize_answer(text)} "
     return any(f" {g} " in padded for g in map(normalize_answer, answers) if g)
+
+
+def names_one_answer(text: str, q: Question) -> bool:
+    """``text`` contains a gold answer and names no other of the quiz's ``choices``.
+
+    >>> q = Question(id="q", question="?", answers=("Peru",), choices=("Peru", "Chile", "Cuba", "Fiji"))
+    >>> names_one_answer("Peru [1]", q), names_one_answer("Peru [1] or Chile [2]", q), names_one_answer("Chile", q)
+    (True, False, False)
+    """
+    if not contains_answer(text, q.answers):
+        return False
+    golds = {normalize_answer(a) for a in q.answers}
+    return not any(contains_answer(text, [c]) for c in q.choices if normalize_answer(c) not in golds)
 
 
 def gold_rank(hits: Sequence[Hit], q: Question) -> int | None:
@@ -127,7 +139,7 @@ def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
     final = {c.marker: c.paragraph for c in answer.citations}
     shown = {i: h.paragraph for i, h in enumerate(answer.hits, start=1)}  # passage [n] is hits[n-1]
     raw = "" if said_not_found(answer.raw) else answer.raw
-    text = "" if answer.abstained else strip_markers(answer.text)
+    text = "" if answer.abstained else answer.short
     graded = q.answerable and bool(q.answers)
     claims, citations, supported = citation_counts(
         "" if answer.abstained else answer.text, final, q.question, min_support
@@ -145,4 +157,7 @@ def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
         raw_supported=raw_supported,
         markers_ok=None if answer.abstained else markers_ok(answer.text, set(final)),
         raw_markers_ok=markers_ok(raw, set(shown)) if raw else None,
+        contains=names_one_answer(text, q) if graded else None,
+        wrong_verified=(not answer.abstained and not names_one_answer(text, q)) if graded else None,
+        shown_answer=any(contains_answer(p.text, q.answers) for p in shown.values()) if graded else None,
     )

@@ -80,6 +80,12 @@ class Scores:
     raw_supported: int
     markers_ok: bool | None
     raw_markers_ok: bool | None
+    # News quiz measures (None where the question has no gold answers): the answer contains a gold
+    # answer (and names at most one of the quiz's choices); it was answered, shown verified, and wrong;
+    # a paragraph shown to the model contains a gold answer.
+    contains: bool | None = None
+    wrong_verified: bool | None = None
+    shown_answer: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,9 @@ class Summary:
     raw_markers_ok: Rate
     abstention_unanswerable: Rate
     false_abstention: Rate
+    contains: Rate
+    wrong_verified: Rate
+    shown_answer: Rate
     latency: tuple[Spread, ...]
     prompt_tokens: Spread
     generated_tokens_per_s: Spread  # per question: a few slow ones must not hide the typical speed
@@ -269,6 +278,9 @@ def summarize(results: Sequence[Result]) -> Summary:
         raw_markers_ok=rate([s.raw_markers_ok for _, _, s in done if s.raw_markers_ok is not None]),
         abstention_unanswerable=rate([a.abstained for res, a, _ in done if not res.answerable]),
         false_abstention=rate([a.abstained for res, a, _ in done if res.answerable]),
+        contains=rate([s.contains for _, _, s in done if s.contains is not None]),
+        wrong_verified=rate([s.wrong_verified for _, _, s in done if s.wrong_verified is not None]),
+        shown_answer=rate([s.shown_answer for _, _, s in done if s.shown_answer is not None]),
         latency=tuple(spread(st, [getattr(a.seconds, st) for _, a, _ in done]) for st in STAGES),
         prompt_tokens=spread("prompt tokens", [a.prompt_tokens for a in called]),
         generated_tokens_per_s=spread("tokens/s", [a.generated_tokens / a.seconds.generate for a in called]),
@@ -310,6 +322,11 @@ DEFINITIONS = """\
   answer's citations (model: to one of the shown passages).
 - **abstention on unanswerable**: share of unanswerable questions answered with "the articles don't say";
   **false abstention**: the same share on answerable questions.
+- **answer contains a gold answer** (news quizzes): the answer text, markers removed, contains a gold answer as
+  whole words (normalized as for EM) and names at most one of the quiz's `choices` (an answer naming two of
+  them is wrong); abstentions count as not containing it. **wrong but shown verified**: share of answerable
+  questions answered (so with verified citations) whose answer does not contain a gold answer.
+  **a shown paragraph contains a gold answer**: some paragraph handed to the model contains one.
 - **latency**: seconds per question, p50/p95 by stage (retrieve includes passage selection; prompt = prompt
   evaluation until the first token; generate = decoding). **tokens/s**: generated tokens / generate seconds
   per question that reached the model, p50 (a median: a few slowed-down questions don't hide the typical speed).
@@ -328,6 +345,9 @@ def _summary_table(s: Summary) -> list[str]:
         ("markers ok (verified / model)", f"{_r(s.markers_ok)} / {_r(s.raw_markers_ok)}"),
         ("abstention on unanswerable", _r(s.abstention_unanswerable)),
         ("false abstention on answerable", _r(s.false_abstention)),
+        ("answer contains a gold answer", _r(s.contains)),
+        ("wrong but shown verified (of answerable)", _r(s.wrong_verified)),
+        ("a shown paragraph contains a gold answer", _r(s.shown_answer)),
         ("prompt tokens p50 / mean", f"{_f(s.prompt_tokens.p50, 0)} / {_f(s.prompt_tokens.mean, 0)}"),
         ("generated tokens/s p50", _f(s.generated_tokens_per_s.p50, 1)),
     ]
@@ -437,9 +457,9 @@ def write_comparison(out: Path, variants: Sequence[tuple[str, Summary]], meta: d
     (out / "summary.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     head = (
         "| variant | questions | R@1 | R@5 | R@10 | answered | F1 | EM | cit. acc. | cit. recall "
-        "| abstain (unans.) | false abst. | p50 s | p95 s | tok/s |"
+        "| abstain (unans.) | false abst. | contains | wrong verified | p50 s | p95 s | tok/s |"
     )
-    lines = [f"# rag eval comparison: {meta.get('questions_file', '')}", "", head, "|---" * 15 + "|"]
+    lines = [f"# rag eval comparison: {meta.get('questions_file', '')}", "", head, "|---" * 17 + "|"]
     for name, s in variants:
         r = s.retrieval[0] if s.retrieval else None
         total = next(x for x in s.latency if x.name == "total")
@@ -447,7 +467,8 @@ def write_comparison(out: Path, variants: Sequence[tuple[str, Summary]], meta: d
             f"| [{name}]({name}/report.md) | {s.questions} | {_f(r.recall[0] if r else None)} "
             f"| {_f(r.recall[4] if r else None)} | {_f(r.recall[9] if r else None)} | {_f(s.answered.value)} "
             f"| {_f(s.f1.value)} | {_f(s.em.value)} | {_f(s.citation_accuracy.value)} | {_f(s.citation_recall.value)} "
-            f"| {_f(s.abstention_unanswerable.value)} | {_f(s.false_abstention.value)} | {_f(total.p50, 2)} "
+            f"| {_f(s.abstention_unanswerable.value)} | {_f(s.false_abstention.value)} | {_f(s.contains.value)} "
+            f"| {_f(s.wrong_verified.value)} | {_f(total.p50, 2)} "
             f"| {_f(total.p95, 2)} | {_f(s.generated_tokens_per_s.p50, 1)} |"
         )
     lines += ["", "Each variant's own report.md has the settings, all metrics and their definitions.", ""]

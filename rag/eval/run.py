@@ -21,6 +21,7 @@ free of evaluation code.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import json
@@ -55,6 +56,11 @@ def retriever_names(choice: str, compare: bool, settings: Settings) -> list[str]
     return list(dict.fromkeys([*COMPARED, default])) if compare else [default if choice == "default" else choice]
 
 
+def _day(question_date: str) -> dt.date | None:
+    """The day a question is asked on (None: today)."""
+    return dt.date.fromisoformat(question_date[:10]) if question_date else None
+
+
 def _ids(hits: Sequence[Hit]) -> tuple[tuple[str, float], ...]:
     return tuple((h.paragraph.id, round(float(h.score), 4)) for h in hits)
 
@@ -71,16 +77,17 @@ def evaluate_question(
             gold = [Hit(paragraph=ix.paragraphs[ix.positions[q.gold_paragraph]], score=1.0)] if q.gold_paragraph else []
             fetched[name] = (gold, 0.0)
         else:
-            fetched[name] = (engine.retrieve(q.question, report.METRIC_K, name), time.perf_counter() - t0)
+            hits = engine.retrieve(q.question, report.METRIC_K, name, as_of=_day(q.question_date))
+            fetched[name] = (hits, time.perf_counter() - t0)
     rankings = tuple(report.Ranking(n, gold_rank(hits, q), _ids(hits)) for n, (hits, _) in fetched.items())
     record = scores = None
     if answer_with is not None:
         extra = 0.0
         if answer_with == engine.settings.retriever:  # exactly what a user gets, retrieval timed inside
-            answer = engine.ask(q.question, k)
+            answer = engine.ask(q.question, k, as_of=_day(q.question_date))
         else:  # this retriever's hits replace the engine's own retrieval; its time is counted here
             hits, extra = fetched[answer_with]
-            answer = engine.ask(q.question, k, hits=hits)
+            answer = engine.ask(q.question, k, hits=hits, as_of=_day(q.question_date))
         t = answer.timings
         record = report.AnswerRecord(
             answer_with,
@@ -208,6 +215,7 @@ class Plan:
     unanswerable: int | None = None
     pool_questions: bool = False
     holdout: int = 0
+    dates: tuple[str, str] | None = None
     overwrite: bool = False
     cache_dir: Path = cache_home() / "eval-index"
 
@@ -244,6 +252,7 @@ def evaluate(
         unanswerable=plan.unanswerable,
         pool_questions=plan.pool_questions,
         holdout=plan.holdout,
+        dates=plan.dates,
     )
     retrievers = retriever_names(plan.retriever, plan.compare, settings)
     answer_with = None if plan.retrieval_only else (settings.retriever if plan.compare else retrievers[0])

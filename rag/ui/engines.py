@@ -57,6 +57,7 @@ class EngineHub:
                     self.settings.with_(model=key),
                     embedder=self._base.embedder,
                     query_embedder=self._base.query_embedder,
+                    reranker=self._base.reranker,
                 )
             return self._engines[key]
 

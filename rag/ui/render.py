@@ -168,11 +168,12 @@ def _answer_html(turn: Turn) -> str:
         if not turn.draft:
             return '<div class="answer pending"><span class="muted">Searching the articles…</span></div>'
         return f'<div class="answer draft">{esc(turn.draft)}<span class="cursor">▍</span></div>'
+    dated = f'<div class="small muted dates">{esc(answer.note)}</div>' if answer.note else ""
     if answer.abstained:
         note = " The closest paragraphs are in the sources panel." if answer.hits else ""
-        return f'<div class="answer abstained">{esc(answer.text)}<span class="muted">{note}</span></div>'
+        return f'<div class="answer abstained">{esc(answer.text)}<span class="muted">{note}</span></div>{dated}'
     markers = {c.marker for c in answer.citations}
-    out = f'<div class="answer final">{linked_answer(answer.text, turn.number, markers)}</div>'
+    out = f'<div class="answer final">{linked_answer(answer.text, turn.number, markers)}</div>{dated}'
     if answer.unsupported:
         dropped = " | ".join(answer.unsupported)
         out += f'<div class="small muted">Left out, not supported by the articles: {esc(dropped)}</div>'

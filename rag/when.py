@@ -1,0 +1,117 @@
+"""When: the dates a question is about, relative to the day it is asked (``as_of``).
+
+News questions carry time: "this week", "recently", "last month", "in July".
+``window(question, as_of)`` turns such a phrase into a ``Window`` of
+publication dates. Calendar phrases are parsed by ``dateparser`` relative to
+``as_of`` (its period, day/week/month/year, sets the window's width); the
+words that are not dates ("recently", "latest", "lately") mean the 30 days
+before ``as_of``.
+
+The retriever does not *filter* by the window, it prefers paragraphs inside
+it (``prefer``): on ``news-2025`` a paragraph holding the answer was dated
+within the week before the quiz for fewer than half of the questions (news
+is reported before the week that asks about it, and archives hold background
+pieces), so a filter would lose the other half (``docs/decisions.md``).
+Undated paragraphs are never inside a window. What the window changes for
+the user is said in the answer (``note``): an answer drawn from before the
+window, or nothing in the archive from it at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+
+from rag.records import Hit, Window
+
+RECENT_DAYS = 30
+PREFER_BONUS = 0.1  # added to the rank score of a hit inside the window
+# A time phrase worth handing to the date parser; "in Paris" is tried too and parses to nothing.
+_PHRASE = re.compile(
+    r"\b(?:today|yesterday|(?:this|last|past) (?:week|weekend|month|year)"
+    r"|(?:in|during|since|on) (?:[A-Z][a-z]+(?: \d{1,2})?(?:,? \d{4})?|\d{4}))\b"
+)
+_RECENT = re.compile(r"\b(?:recent|recently|latest|lately|newest)\b", re.IGNORECASE)
+_PREPOSITION = re.compile(r"^(?:in|during|since|on) ")
+
+
+@lru_cache(maxsize=64)
+def _parser(as_of: dt.date):  # dateparser's language data is loaded once, on first use
+    from dateparser.date import DateDataParser
+
+    base = dt.datetime.combine(as_of, dt.time())
+    return DateDataParser(languages=["en"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
+
+
+def window(question: str, as_of: dt.date) -> Window | None:
+    """The publication dates ``question`` asks about, or None if it names no time.
+
+    >>> day = dt.date(2025, 8, 14)
+    >>> w = window("Who won the race this week?", day); (str(w.first), str(w.last), w.phrase)
+    ('2025-08-08', '2025-08-14', 'this week')
+    >>> w = window("What did the minister say in July?", day); (str(w.first), str(w.last))
+    ('2025-07-01', '2025-07-31')
+    >>> str(window("Which company recently cut jobs?", day).first), window("Who met him in Paris?", day)
+    ('2025-07-15', None)
+    """
+    for match in _PHRASE.finditer(question):
+        phrase = match.group(0)
+        when = _dates(_PREPOSITION.sub("", phrase), as_of)
+        if when is not None:
+            return Window(first=when[0], last=when[1], phrase=phrase)
+    recent = _RECENT.search(question)
+    if recent:
+        return Window(first=as_of - dt.timedelta(days=RECENT_DAYS), last=as_of, phrase=recent.group(0))
+    return None
+
+
+def _dates(phrase: str, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
+    """(first, last) day of the period ``phrase`` names, as seen from ``as_of``."""
+    data = _parser(as_of).get_date_data(phrase)
+    if data is None or data.date_obj is None:
+        return None
+    day = data.date_obj.date()
+    if data.period == "year":
+        return dt.date(day.year, 1, 1), min(as_of, dt.date(day.year, 12, 31))
+    if data.period == "month":
+        first = day.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        return first, min(as_of, last) if first <= as_of else last
+    if data.period == "week":
+        return day - dt.timedelta(days=6), day
+    return day, day
+
+
+def inside(hit: Hit, when: Window) -> bool:
+    """The hit's paragraph is dated within the window (undated ones never are)."""
+    date = hit.paragraph.date[:10]
+    return bool(date) and str(when.first) <= date <= str(when.last)
+
+
+def prefer(hits: Sequence[Hit], when: Window | None, bonus: float) -> list[Hit]:
+    """Hits inside ``when`` ranked ``bonus`` higher (``rank_score``), then re-ordered; others unchanged."""
+    if when is None:
+        return list(hits)
+    scored = [replace(h, rank_score=(h.rank_score or 0.0) + bonus) if inside(h, when) else h for h in hits]
+    return sorted(scored, key=lambda h: -(h.rank_score or 0.0))
+
+
+def note(hits: Sequence[Hit], cited: Sequence[Hit], when: Window | None) -> str:
+    """What the user should know about the dates of an answer asked about ``when`` ("" if nothing).
+
+    Nothing retrieved from the window: where the latest retrieved paragraph is
+    from. An answer cited only from before the window: that it is older.
+    """
+    if when is None or not hits:
+        return ""
+    span = f"{when.phrase} ({when.first} to {when.last})"
+    if not any(inside(h, when) for h in hits):
+        dated = sorted((h.paragraph.date[:10] for h in hits if h.paragraph.date), reverse=True)
+        latest = f"; the latest on this is from {dated[0]}" if dated else ""
+        return f"Nothing in the articles is from {span}{latest}."
+    if cited and not any(inside(h, when) for h in cited):
+        return f"The cited articles are from before {span}."
+    return ""

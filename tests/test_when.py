@@ -1,0 +1,84 @@
+"""Questions asked as of a day: "this week" prefers paragraphs dated then, and the answer says what the dates mean."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from rag import when
+from rag.pipeline import Engine
+from rag.records import Hit, Paragraph
+from rag.settings import Settings
+from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker
+
+DAY = dt.date(2025, 8, 14)
+
+
+def _hit(n: int, date: str) -> Hit:
+    p = Paragraph(id=f"a:{n}", article_id="a", article_title="A", number=n, text="text", date=date)
+    return Hit(paragraph=p, score=0.5, rank_score=0.5)
+
+
+def test_windows_of_calendar_phrases() -> None:
+    last_month = when.window("Who resigned last month?", DAY)
+    assert (last_month.first, last_month.last) == (dt.date(2025, 7, 1), dt.date(2025, 7, 31))
+    assert when.window("What happened in 2024?", DAY).first == dt.date(2024, 1, 1)
+    assert when.window("Who won yesterday?", DAY).first == dt.date(2025, 8, 13)
+    assert when.window("Who met the minister?", DAY) is None
+
+
+def test_paragraphs_inside_the_window_are_preferred_but_others_kept() -> None:
+    week = when.window("this week", DAY)
+    ranked = when.prefer([_hit(1, "2024-01-02"), _hit(2, "2025-08-12"), _hit(3, "")], week, 0.1)
+    assert [h.paragraph.number for h in ranked] == [2, 1, 3]
+
+
+def test_the_note_says_when_nothing_is_from_the_window_or_the_answer_is_older() -> None:
+    week = when.window("this week", DAY)
+    old, new = _hit(1, "2025-06-30"), _hit(2, "2025-08-12")
+    assert when.note([old], [old], week) == (
+        "Nothing in the articles is from this week (2025-08-08 to 2025-08-14); the latest on this is from 2025-06-30."
+    )
+    assert when.note([new, old], [old], week) == (
+        "The cited articles are from before this week (2025-08-08 to 2025-08-14)."
+    )
+    assert when.note([new, old], [new], week) == "" and when.note([old], [old], None) == ""
+
+
+def _archive(folder: Path) -> Path:
+    folder.mkdir()
+    for name, date, text in (
+        ("old", "2024-03-01", "The festival winner was the Blue Band, the jury said on Friday."),
+        ("new", "2025-08-12", "The festival winner was the Red Band, the jury said on Friday."),
+    ):
+        (folder / f"{name}.md").write_text(f"---\ntitle: Festival {name}\ndate: {date}\n---\n\n{text}\n", "utf-8")
+    return folder
+
+
+def test_as_of_prefers_that_weeks_story_and_dates_off_does_not(tmp_path: Path) -> None:
+    settings = Settings(seeds_dir=_archive(tmp_path / "seeds"), index_dir=tmp_path / "index", min_score=0.05, k=1)
+    question = "Which band was the festival winner this week?"
+
+    def first(as_of: dt.date, **changes: object) -> str:
+        engine = Engine(settings.with_(**changes), FakeEmbedder(), FakeLLM("NOT FOUND"), reranker=FakeReranker())
+        return engine.retrieve(question, 1, as_of=as_of)[0].paragraph.article_id
+
+    assert (first(DAY), first(dt.date(2024, 3, 3))) == ("new", "old")
+    assert first(DAY, dates=False) == first(dt.date(2024, 3, 3), dates=False)
+
+
+def test_an_answer_from_before_the_window_carries_a_note(tmp_path: Path) -> None:
+    settings = Settings(seeds_dir=_archive(tmp_path / "seeds"), index_dir=tmp_path / "index", min_score=0.05)
+    engine = Engine(settings, FakeEmbedder(), FakeLLM("The Blue Band [1]."), reranker=FakeReranker())
+    answer = engine.ask("Which band was the festival winner this week?", as_of=dt.date(2026, 12, 2))
+    assert answer.note.startswith("Nothing in the articles is from this week (2026-11-26 to 2026-12-02)")
+    assert answer.note.endswith("the latest on this is from 2025-08-12.")
+
+
+def test_the_web_page_shows_the_note() -> None:
+    from rag.records import Answer
+    from rag.ui.render import Turn, _answer_html
+
+    answer = Answer(question="q", text="The articles don't say.", citations=(), hits=(), abstained=True, note="<None>")
+    html = _answer_html(Turn(number=1, question="q", standalone="q", answer=answer))
+    assert '<div class="small muted dates">&lt;None&gt;</div>' in html
