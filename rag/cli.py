@@ -42,6 +42,9 @@ def format_answer(answer: Answer) -> str:
             p = c.paragraph
             where = f"{p.article_title} ({p.provenance}) — paragraph {p.number} ({p.id})"
             lines.append(f"[{c.marker}] {where}, support {c.support:.2f}")
+            if c.also:
+                also = "; ".join(f"{a.article_title} ({a.provenance})" for a in c.also)
+                lines.append(f"    also reported by: {also}")
             lines.extend(textwrap.wrap(p.text, 100, initial_indent="    ", subsequent_indent="    "))
     elif answer.hits:
         lines.append("Closest paragraphs (not cited):")

@@ -261,9 +261,11 @@ class Engine:
         return when.window(question, as_of or date.today()) if self.settings.dates else None
 
     def _dated(self, answer: Answer, window: Window | None) -> Answer:
-        """``answer`` with what the user should know about its dates (``rag.when.note``)."""
+        """``answer`` with what the user should know about its dates (``rag.when.note``), and for each
+        citation the other articles that ran the same paragraph ("also reported by")."""
         cited = [h for h in answer.hits if h.paragraph.id in {c.paragraph.id for c in answer.citations}]
-        return replace(answer, note=when.note(answer.hits, cited, window))
+        citations = tuple(replace(c, also=self.index.copies_of(c.paragraph.id)) for c in answer.citations)
+        return replace(answer, note=when.note(answer.hits, cited, window), citations=citations)
 
     def _answerable(self, question: str, found: Sequence[Hit]) -> bool:
         """Whether the hits may answer at all: retrieval evidence, and (reranked) the best one's relevance.
@@ -302,7 +304,7 @@ class Engine:
         s = self.settings
         found = retrieve.hits(self.index, query, question, max(k, s.rerank), retriever or s.retriever, self.bm25)
         found = rerank.rerank(question, found, self.reranker) if s.rerank else found
-        return when.prefer(found, window, when.PREFER_BONUS)[:k]
+        return retrieve.one_per_story(when.prefer(found, window, when.PREFER_BONUS), self.index)[:k]
 
 
 def _inside(path: str, folder: Path) -> str:

@@ -94,7 +94,9 @@ class Citation:
 
     ``marker`` is the number printed in the answer (``[1]``), ``support`` the
     verifier's score in [0, 1], ``sentence`` the answer sentence it backs and
-    ``evidence`` the paragraph sentence that backs it best.
+    ``evidence`` the paragraph sentence that backs it best. ``also`` is the
+    same paragraph in other articles (a wire story several outlets ran):
+    "also reported by".
     """
 
     marker: int
@@ -102,6 +104,7 @@ class Citation:
     support: float
     sentence: str
     evidence: str
+    also: tuple[Paragraph, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -234,6 +234,18 @@ def hits(
     return [Hit(paragraph=index.paragraphs[p], score=sharp[p], rank_score=s) for p, s in ranked]
 
 
+def one_per_story(hits: Sequence[Hit], index: Index) -> list[Hit]:
+    """The hits without the wire copies (``Index.copies``) of an earlier hit: a story takes one slot."""
+    kept: set[int] = set()
+    out = []
+    for h in hits:
+        i = index.positions.get(h.paragraph.id)
+        if i is None or i not in kept:
+            kept.update(index.copies.get(i, (i,)) if i is not None else ())
+            out.append(h)
+    return out
+
+
 def within(hits: Sequence[Hit], margin: float) -> list[Hit]:
     """The hits whose ranking score is within ``margin`` of the best one's (hits without one are kept).
 

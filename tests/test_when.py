@@ -82,3 +82,19 @@ def test_the_web_page_shows_the_note() -> None:
     answer = Answer(question="q", text="The articles don't say.", citations=(), hits=(), abstained=True, note="<None>")
     html = _answer_html(Turn(number=1, question="q", standalone="q", answer=answer))
     assert '<div class="small muted dates">&lt;None&gt;</div>' in html
+
+
+def test_a_wire_story_takes_one_slot_and_names_the_other_outlets(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    story = "The festival winner was the Red Band, the jury said on Friday."
+    for name, outlet in (("ap", "AP"), ("bbc", "BBC")):
+        text = f"---\ntitle: Festival\noutlet: {outlet}\n---\n\n{story}\n\n{outlet} reporters were there.\n"
+        (folder / f"{name}.md").write_text(text, "utf-8")
+    (folder / "other.md").write_text("---\ntitle: Other\n---\n\nThe festival had a jury of five.\n", "utf-8")
+    settings = Settings(seeds_dir=folder, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0, margin=1.0)
+    engine = Engine(settings, FakeEmbedder(), FakeLLM("The Red Band [1]."), reranker=FakeReranker())
+    answer = engine.ask("Which band was the festival winner?")
+    assert [h.paragraph.text for h in answer.hits].count(story) == 1
+    (citation,) = answer.citations
+    assert [p.outlet for p in citation.also] == [{"AP": "BBC", "BBC": "AP"}[citation.paragraph.outlet]]
