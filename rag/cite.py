@@ -267,8 +267,8 @@ def evidence_of(claim: str, paragraph: str) -> tuple[str, ...]:
     ('Hussein met Qalibaf.', "Fuad Hussein is Iraq's foreign minister. Hussein met Qalibaf.")
     """
     parts = sentences(paragraph) or [paragraph]
-    best = best_evidence(claim, paragraph)
-    at = parts.index(best) if best in parts else 0
+    best = best_evidence(claim, paragraph)  # one of ``parts``: it picks from the same split
+    at = parts.index(best)
     return (best, f"{parts[at - 1]} {best}") if at else (best,)
 
 

@@ -239,9 +239,9 @@ def one_per_story(hits: Sequence[Hit], index: Index) -> list[Hit]:
     kept: set[int] = set()
     out = []
     for h in hits:
-        i = index.positions.get(h.paragraph.id)
-        if i is None or i not in kept:
-            kept.update(index.copies.get(i, (i,)) if i is not None else ())
+        i = index.positions[h.paragraph.id]
+        if i not in kept:
+            kept.update(index.copies.get(i, (i,)))
             out.append(h)
     return out
 
