@@ -257,19 +257,23 @@ def question_share(claim: str, paragraph: str, question: str) -> float:
     return len(asked & set(words(evidence))) / len(asked)
 
 
-def evidence_of(claim: str, paragraph: str) -> tuple[str, ...]:
-    """The evidence a claim is checked on: its best sentence, and that with the sentence before it.
+def evidence_of(claim: str, paragraph: str, question: str = "", min_support: float = 0.5) -> tuple[str, ...]:
+    """The evidence a claim may be verified by: each sentence that supports it alone, and that with the one before.
 
     The pair lets "Hussein met Qalibaf" count as evidence about "the Iraqi
-    foreign minister" when the sentence before says who Hussein is.
+    foreign minister" when the sentence before says who Hussein is. Where no
+    single sentence supports the claim (its words are spread over the
+    paragraph), the sentence sharing most words with it stands in.
 
     >>> evidence_of("Qalibaf", "Fuad Hussein is Iraq's foreign minister. Hussein met Qalibaf. It rained.")
     ('Hussein met Qalibaf.', "Fuad Hussein is Iraq's foreign minister. Hussein met Qalibaf.")
     """
     parts = sentences(paragraph) or [paragraph]
-    best = best_evidence(claim, paragraph)  # one of ``parts``: it picks from the same split
-    at = parts.index(best)
-    return (best, f"{parts[at - 1]} {best}") if at else (best,)
+    own = [i for i, s in enumerate(parts) if support(claim, s, question) >= min_support]
+    out: list[str] = []
+    for i in own or [parts.index(best_evidence(claim, paragraph))]:  # best_evidence picks from the same split
+        out += [parts[i], f"{parts[i - 1]} {parts[i]}"] if i else [parts[i]]
+    return tuple(out)
 
 
 def verify(
@@ -300,7 +304,8 @@ def verify(
         supported = [(support(claim.text, p.text, question), i, p) for i, p in enumerate(shown)]
         supported = [t for t in supported if t[0] >= min_support]
         if supported and relevance is not None and min_relevance > 0:
-            supported = [t for t in supported if answers(claim.text, t[2].text, question, relevance) >= min_relevance]
+            answering = [answers(claim.text, t[2].text, question, relevance, min_support) for t in supported]
+            supported = [t for t, a in zip(supported, answering, strict=True) if a >= min_relevance]
         if supported and trust_marker:
             score, _, chosen = max(supported, key=lambda t: (t[1] + 1 == claim.marker, t[0], -t[1]))
         elif supported:
@@ -346,9 +351,9 @@ def verify(
     return " ".join(kept), tuple(citations), tuple(unsupported)
 
 
-def answers(claim: str, paragraph: str, question: str, relevance: Relevance) -> float:
+def answers(claim: str, paragraph: str, question: str, relevance: Relevance, min_support: float = 0.5) -> float:
     """How well the claim's evidence in ``paragraph`` answers ``question``: ``relevance`` of ``evidence_of``, best."""
-    return max(relevance(question, list(evidence_of(claim, paragraph))))
+    return max(relevance(question, list(evidence_of(claim, paragraph, question, min_support))))
 
 
 def _join(pieces: list[str], capitalize: bool = True) -> str:

@@ -240,7 +240,7 @@ class Engine:
         question, s, started = clean_question(question), self.settings, time.perf_counter()
         query, window = self.query_embedder.embed([question])[0], self._window(question, as_of)
         found = tuple(self._retrieve(question, query, k or s.k, window=window) if hits is None else hits)[: k or s.k]
-        if not self._answerable(question, found):
+        if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
             abstained = cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
             yield self._dated(abstained, window)
             return
@@ -267,16 +267,6 @@ class Engine:
         citations = tuple(replace(c, also=self.index.copies_of(c.paragraph.id)) for c in answer.citations)
         return replace(answer, note=when.note(answer.hits, cited, window), citations=citations)
 
-    def _answerable(self, question: str, found: Sequence[Hit]) -> bool:
-        """Whether the hits may answer at all: retrieval evidence, and (reranked) the best one's relevance.
-
-        The relevance gate anticipates the verifier's rule (``min_relevance``)
-        so that the model is not called for an answer that could not be verified.
-        """
-        if not found or retrieve.evidence(question, found, self.bm25) < self.settings.min_score:
-            return False
-        best = max((h.relevance for h in found if h.relevance is not None), default=None)
-        return best is None or best >= self.settings.min_relevance
 
     def _verified(self, question: str, completion: Completion, shown: Sequence[Hit], timings: Timings) -> Answer:
         """The model's answer with only the claims the shown paragraphs verify (``rag.cite.answer_from``)."""
