@@ -13,6 +13,10 @@ minister. Then for every claim:
   model's own marker only breaks ties. An answer like "the Southern Border
   Region" is often *mentioned* in two passages but *stated as the answer* in
   one (``docs/decisions.md`` has the measurement);
+- with a cross-encoder given (``relevance``), a paragraph counts only if the
+  claim's evidence there answers the question (``answers`` >= ``min_relevance``):
+  a country a paragraph merely mentions is supported word for word, but
+  does not answer "which country ...?";
 - if none does, the claim is unsupported: it is removed from the answer (a
   sentence left with no supported claim goes whole) and reported in
   ``Answer.unsupported``;
@@ -25,7 +29,8 @@ minister. Then for every claim:
 An answer left with no supported claim is an abstention. ``answer_from``
 turns a model call into the ``Answer`` the user gets. Trade-off: a lexical
 check is deterministic, explainable and free, but it cannot tell a true
-claim from a false one built from the paragraph's own words.
+claim from a false one built from the paragraph's own words; the
+cross-encoder judges what the evidence is about, not whether it is true.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ default engine, built on the first ``ask()`` that doesn't bring its own.
 Abstention happens in code, twice: before the model, when the retrieval
 evidence is too weak (``rag.retrieve.evidence`` below ``min_score``); after
 it, when the model says NOT FOUND or none of its claims is supported by a
-shown paragraph (``rag.cite``). A NOT FOUND to passages the evidence gate let
+shown paragraph whose evidence answers the question (``rag.cite``). A NOT FOUND to passages the evidence gate let
 through is asked once more with the best paragraph alone and whole, since
 its other sentences may hold the answer (``reask``).
 """
