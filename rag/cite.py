@@ -263,21 +263,26 @@ def question_share(claim: str, paragraph: str, question: str) -> float:
 
 
 def evidence_of(claim: str, paragraph: str, question: str = "", min_support: float = 0.5) -> tuple[str, ...]:
-    """The evidence a claim may be verified by: each sentence that supports it alone, and that with the one before.
+    """The evidence a claim may be verified by: each sentence that supports it alone, and that sentence
+    after the one before it or after the paragraph's first.
 
-    The pair lets "Hussein met Qalibaf" count as evidence about "the Iraqi
-    foreign minister" when the sentence before says who Hussein is. Where no
-    single sentence supports the claim (its words are spread over the
-    paragraph), the sentence sharing most words with it stands in.
+    The pairs let "Hussein met Qalibaf" count as evidence about "the Iraqi
+    foreign minister" when the sentence before says who Hussein is, and a
+    quote count as what its speaker said when the paragraph's first sentence
+    names them. Where no single sentence supports the claim (its words are
+    spread over the paragraph), the sentence sharing most words with it
+    stands in.
 
     >>> evidence_of("Qalibaf", "Fuad Hussein is Iraq's foreign minister. Hussein met Qalibaf. It rained.")
     ('Hussein met Qalibaf.', "Fuad Hussein is Iraq's foreign minister. Hussein met Qalibaf.")
+    >>> evidence_of("no job for us", 'Rouhani spoke in Baghdad. He praised Iraq. "It is no job for us," he said.')[2]
+    'Rouhani spoke in Baghdad. "It is no job for us," he said.'
     """
     parts = sentences(paragraph) or [paragraph]
     own = [i for i, s in enumerate(parts) if support(claim, s, question) >= min_support]
     out: list[str] = []
     for i in own or [parts.index(best_evidence(claim, paragraph))]:  # best_evidence picks from the same split
-        out += [parts[i], f"{parts[i - 1]} {parts[i]}"] if i else [parts[i]]
+        out += [parts[i], *(f"{parts[j]} {parts[i]}" for j in dict.fromkeys((i - 1, 0)) if 0 <= j < i)]
     return tuple(out)
 
 
