@@ -96,3 +96,15 @@ def test_a_claim_whose_evidence_does_not_answer_is_removed(make_engine: Callable
     answer = engine.ask(SEED_Q)
     assert not answer.abstained and answer.short == "Hassan Rouhani met him."
     assert "Rouhani" in answer.citations[0].evidence
+
+
+def test_a_quote_is_verified_with_the_sentence_that_names_its_speaker(make_engine: Callable[..., Engine]) -> None:
+    class NeedsSpeaker(Fixed):  # evidence answers "what did Rouhani say" only when it names Rouhani
+        def score(self, question, passages):
+            return [0.95 if "Rouhani" in p else 0.01 for p in passages]
+
+    question = "what did Hassan Rouhani say about the United States?"
+    engine = make_engine("trying to get the United States out of the region is not our job [1].", min_relevance=0.9)
+    engine._reranker = NeedsSpeaker(0.0)
+    answer = engine.ask(question)
+    assert not answer.abstained and answer.citations[0].paragraph.number == 9  # '..." Rouhani said.' opens it
