@@ -16,6 +16,14 @@ CPU multiplies it natively (AVX512-BF16 or AMX), texts are tokenized once
 and batched by length; pooling and normalisation stay float32, and the
 vectors keep cosine >= 0.9999 to float32 ones (``docs/decisions.md``). The
 default ``bulk=False`` stays float32: ``rag.minilm`` is checked against it.
+
+Sentence vectors (``rag.retrieve`` scores a paragraph by its best sentence too)
+are pooled from the piece's own pass (``embed_spans``, "late chunking"): the
+mean of the sentence's token states as read in its paragraph. That halves the
+texts an index build runs through the model; the trade-off is that a
+sentence's vector carries its paragraph's context, so it is a little less
+sharp for a question answered by one sentence alone (measured in
+``docs/decisions.md``).
 """
 
 from __future__ import annotations
@@ -25,11 +33,14 @@ import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from rag.text import sentences
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 PIECE_WORDS = 150
@@ -68,6 +79,11 @@ def pieces(text: str, max_words: int = PIECE_WORDS) -> list[str]:
     return out
 
 
+def pools_spans(embedder: Embedder) -> bool:
+    """Can ``embedder`` pool sentence vectors from its paragraph pass (``embed_spans``), and should it?"""
+    return callable(getattr(embedder, "embed_spans", None)) and bool(getattr(embedder, "in_context", True))
+
+
 @cache
 def native_bf16() -> bool:
     """Does this CPU multiply bfloat16 in hardware? (Emulated bf16 would be slower than float32.)"""
@@ -82,18 +98,33 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 via sentence-transformers, from the packaged model dir.
 
     ``bulk=True``: for index builds, bfloat16 where the CPU has it (module
-    docstring); int8 was measured and rejected (it moves vectors and costs
-    retrieval beyond noise).
+    docstring; ``bf16=False`` keeps float32); int8 was measured and rejected (it
+    moves vectors and costs retrieval beyond noise). ``in_context``: index builds
+    pool sentence vectors from their piece's pass (``embed_spans``).
     """
 
     name = MINILM
 
-    def __init__(self, batch_size: int = 32, progress: bool = False, bulk: bool = False) -> None:
+    def __init__(
+        self,
+        batch_size: int = 32,
+        progress: bool = False,
+        bulk: bool = False,
+        bf16: bool = True,
+        in_context: bool = True,
+    ) -> None:
         self.batch_size = batch_size
         self.progress = progress
         self.bulk = bulk
+        self.bf16 = bf16 and bulk
+        self.in_context = in_context
         self._model = None
         self._bf16 = None
+
+    @classmethod
+    def for_index(cls, settings: Settings) -> MiniLMEmbedder:
+        """The embedder that builds indexes, as ``settings`` ask."""
+        return cls(bulk=True, bf16=settings.bf16, in_context=settings.sentences_in_context)
 
     def _load(self):
         if self._model is None:
@@ -111,7 +142,7 @@ class MiniLMEmbedder:
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed_bf16(texts) if self.bulk and native_bf16() else self._embed_float32(texts)
+        return self._embed_bf16(texts) if self.bf16 and native_bf16() else self._embed_float32(texts)
 
     def _embed_float32(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
@@ -124,26 +155,73 @@ class MiniLMEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of ``texts`` and of character spans of each, pooled from the same pass.
+
+        A span's vector is the mean of its own tokens' states in the whole text's pass
+        ("late chunking"): a sentence read in its paragraph, for the cost of no extra pass.
+        A span the text's truncation cut off is embedded alone.
+        """
+        vectors, states, offsets = self._encode(texts, keep_states=bool(spans))
+        out: list[np.ndarray] = []
+        alone: list[tuple[int, int, str]] = []
+        for i, (text, text_spans) in enumerate(zip(texts, spans, strict=True)):
+            rows = np.zeros((len(text_spans), vectors.shape[1]), np.float32)
+            starts, ends = offsets[i][:, 0], offsets[i][:, 1]
+            for j, (start, end) in enumerate(text_spans):
+                inside = (starts >= start) & (ends <= end) & (ends > starts)
+                if inside.any():
+                    rows[j] = states[i][inside].mean(0)
+                else:
+                    alone.append((i, j, text[start:end]))
+            out.append(rows)
+        if alone:
+            for (i, j, _), v in zip(alone, self.embed([t for _, _, t in alone]), strict=True):
+                out[i][j] = v
+        for rows in out:
+            rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        return vectors, out
+
     def _embed_bf16(self, texts: Sequence[str]) -> np.ndarray:
-        """Tokenized once and batched by token count, so batches pad little."""
+        return self._encode(texts, keep_states=False)[0]
+
+    def _encode(
+        self, texts: Sequence[str], keep_states: bool
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """(unit vectors, each text's token states, each text's token character offsets).
+
+        Tokenized once and batched by token count, so batches pad little; bfloat16 where
+        the CPU has it (``bulk``), float32 otherwise.
+        """
         import torch
 
         model = self._load()
-        if self._bf16 is None:
+        bf16 = self.bf16 and native_bf16()
+        if bf16 and self._bf16 is None:
             # A bfloat16 copy of the encoder: autocast alone re-casts the float32 weights on every
             # call and was 1.6x slower. ``embed`` keeps the float32 original.
             self._bf16 = copy.deepcopy(model[0].auto_model).to(torch.bfloat16).eval()
+        encoder = self._bf16 if bf16 else model[0].auto_model
         tokenizer = model.tokenizer
-        ids = tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)["input_ids"]
+        encoded = tokenizer(
+            list(texts), truncation=True, max_length=model.max_seq_length, return_offsets_mapping=keep_states
+        )
+        ids = encoded["input_ids"]
         order = np.argsort([len(i) for i in ids], kind="stable")
-        out = np.zeros((len(texts), self._bf16.config.hidden_size), np.float32)
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = np.zeros((len(texts), encoder.config.hidden_size), np.float32)
+        states: list[np.ndarray] = [np.zeros(0)] * len(texts) if keep_states else []
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]
                 batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
-                hidden = self._bf16(**batch).last_hidden_state.float()
+                hidden = encoder(**batch).last_hidden_state.float()
                 # all-MiniLM-L6-v2's pooling (1_Pooling/config.json): the mean over real tokens, in float32.
                 mask = batch["attention_mask"].unsqueeze(-1).float()
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
-        return out
+                for k, i in enumerate(rows if keep_states else ()):
+                    states[i] = hidden[k, : len(ids[i])].numpy()
+        offsets = [np.asarray(o, np.int64).reshape(-1, 2) for o in encoded["offset_mapping"]] if keep_states else []
+        return out, states, offsets

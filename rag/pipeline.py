@@ -98,7 +98,7 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = MiniLMEmbedder(bulk=True)
+            self._embedder = MiniLMEmbedder.for_index(self.settings)
         return self._embedder
 
     @property

@@ -65,6 +65,10 @@ class Settings:
     # A NOT FOUND past the evidence gate is asked once more with the best paragraph whole.
     reask: bool = True
     max_tokens: int = 48
+    # Index builds (rag.embed): bfloat16 where the CPU multiplies it natively, and sentence vectors
+    # pooled from their paragraph's pass instead of a pass of their own.
+    bf16: bool = True
+    sentences_in_context: bool = True
     n_ctx: int = 2048
     threads: int = max(1, os.cpu_count() or 1)
     # Fetching pages and feeds (rag.fetch): private, loopback and link-local addresses are refused

@@ -31,12 +31,30 @@ class FakeEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.calls.append(list(texts))
+        return self.hashed(texts)
+
+    def hashed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)
         for i, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
                 out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1.0, norms)
+
+
+class FakeSpanEmbedder(FakeEmbedder):
+    """Also pools spans "from the same pass" (here: the span's text hashed); records each call's spans."""
+
+    def __init__(self, dim: int = 64) -> None:
+        super().__init__(dim)
+        self.span_calls: list[list[list[tuple[int, int]]]] = []
+
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.span_calls.append([list(s) for s in spans])
+        pooled = [self.hashed([t[a:b] for a, b in s]) for t, s in zip(texts, spans, strict=True)]
+        return self.embed(texts), pooled
 
 
 class FakeReranker:

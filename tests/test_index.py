@@ -10,7 +10,7 @@ from rag.ingest import load_articles, parse_article
 from rag.pipeline import Engine
 from rag.retrieve import dense_ranking
 from rag.settings import Settings
-from tests.fakes import PROJECT, FakeEmbedder, FakeLLM, FakeReranker
+from tests.fakes import PROJECT, FakeEmbedder, FakeLLM, FakeReranker, FakeSpanEmbedder
 
 
 def _refresh(seeds: Path, folder: Path, embedder: FakeEmbedder | None = None, **kw: object):
@@ -128,6 +128,49 @@ def test_sentence_vectors_are_stored_and_survive_incremental_updates(seeds: Path
     assert ix2.sentences_of("extra:1")[0] == ["The mayor opened a bridge.", "Nobody came."]
     loaded = index.load(tmp_path / "ix", "fake-hash-64")
     np.testing.assert_array_equal(loaded.sentence_offsets, ix2.sentence_offsets)
+
+
+def test_sentence_vectors_are_pooled_from_their_paragraph_pass_when_the_embedder_can(tmp_path: Path) -> None:
+    text = "Title\nRouhani met the Iraqi foreign minister. They spoke of trade.\nOne sentence only."
+    article = parse_article(text, "a")
+    embedder = FakeSpanEmbedder()
+    ix, _ = index.build([article], embedder)
+    embedded = [t for call in embedder.calls for t in call]
+    assert sorted(embedded) == ["One sentence only.", "Rouhani met the Iraqi foreign minister. They spoke of trade."]
+    assert [s for call in embedder.span_calls for s in call if s] == [[(0, 39), (40, 60)]]
+    said, vectors = ix.sentences_of("a:1")
+    np.testing.assert_allclose(vectors, FakeEmbedder().embed(said), atol=1e-6)
+
+    alone = FakeSpanEmbedder()
+    alone.in_context = False  # as MiniLMEmbedder(in_context=False): every sentence gets a pass of its own
+    index.build([article], alone)
+    assert "They spoke of trade." in [t for call in alone.calls for t in call] and not alone.span_calls
+
+
+def test_a_resumed_build_reuses_pooled_sentence_vectors_from_the_cache(tmp_path: Path) -> None:
+    from rag.index.cache import EmbedCache
+
+    article = parse_article("Title\nThe harbour reopened. Ferries run.\nShops opened. Cafes too.", "a")
+    first, _ = index.build([article], FakeSpanEmbedder(), cache=EmbedCache(tmp_path, "fake-hash-64"))
+    again = FakeSpanEmbedder()
+    resumed, _ = index.build([article], again, cache=EmbedCache(tmp_path, "fake-hash-64"))
+    assert again.calls == [] and again.span_calls == []
+    np.testing.assert_array_equal(resumed.sentence_vectors, first.sentence_vectors)
+
+
+def test_a_sentence_is_located_in_its_piece_whatever_its_spacing() -> None:
+    from rag.embed import pieces
+    from rag.index.build import locate
+    from rag.text import sentences
+
+    text = "First  one\there. " + " ".join(f"Word{i} goes." for i in range(120)) + " Last one."
+    own = pieces(text)
+    units = locate(sentences(text), own)
+    assert len(own) > 1 and len(units) == len(sentences(text))
+    for sentence, unit in zip(sentences(text), units, strict=True):
+        piece, start, end = unit
+        assert piece[start:end] == " ".join(sentence.split())
+    assert units[-1][0] == own[-1]
 
 
 def test_old_format_index_is_rebuilt(seeds: Path, tmp_path: Path) -> None:
@@ -297,6 +340,25 @@ def test_minilm_bulk_vectors_match_float32() -> None:
     texts = [s for a in articles for p in a.paragraphs for s in (p.text, *p.text.split(". "))][:200]
     cosines = np.sum(MiniLMEmbedder().embed(texts) * MiniLMEmbedder(bulk=True).embed(texts), axis=1)
     assert cosines.min() > 0.999
+
+
+@pytest.mark.real
+def test_minilm_pools_a_sentence_from_its_paragraph_pass() -> None:
+    """A span's vector comes from the text's own pass: the whole text as a span is its vector; bf16 matches float32;
+    a span that truncation cut off (past 256 word-pieces) is embedded alone."""
+    from rag.embed import MiniLMEmbedder
+
+    paragraph = "Rouhani met the Iraqi foreign minister in Tehran. They spoke of trade and of the border."
+    long = " ".join(["The council debated the budget for hours."] * 40) + " The mayor resigned."
+    spans = [[(0, len(paragraph)), (50, len(paragraph))], [(len(long) - 20, len(long))]]
+    f32 = MiniLMEmbedder(bulk=True, bf16=False)
+    vectors, pooled = f32.embed_spans([paragraph, long], spans)
+    np.testing.assert_allclose(vectors, f32.embed([paragraph, long]), atol=1e-5)
+    assert float(pooled[0][0] @ vectors[0]) > 0.99
+    assert 0.5 < float(pooled[0][1] @ f32.embed([paragraph[50:]])[0]) < 0.99  # read in context, not alone
+    np.testing.assert_allclose(pooled[1][0], f32.embed(["The mayor resigned."])[0], atol=1e-5)
+    _, bulk = MiniLMEmbedder(bulk=True).embed_spans([paragraph, long], spans)
+    assert min(float(a @ b) for p, q in zip(pooled, bulk, strict=True) for a, b in zip(p, q, strict=True)) > 0.999
 
 
 def test_a_full_disk_while_saving_is_one_clear_error_and_keeps_the_previous_index(

@@ -238,7 +238,7 @@ def evaluate(
             raise EvalError(f"--compare-models: unknown model {name!r} (one of {', '.join(PACKAGED)}, or a .gguf path)")
     if is_squad(plan.questions_file) and (plan.seeds or plan.index_dir):
         raise EvalError("--seeds/--index are for .jsonl/.csv questions; a SQuAD file brings its own corpus")
-    indexer = embedder or MiniLMEmbedder(bulk=True)  # loads (and imports torch) only if something must be embedded
+    indexer = embedder or MiniLMEmbedder.for_index(settings)  # loads (and imports torch) only when embedding
     asker = embedder or NumpyMiniLM()  # questions get the same vectors the way ask() does, without torch
     questions, idx, corpus, info = load(
         plan.questions_file,

@@ -15,7 +15,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.embed import Embedder, pieces
+from rag.embed import Embedder, pieces, pools_spans
 from rag.index.cache import EmbedCache
 from rag.index.record import BadIndexError, Index, corpus_hash
 from rag.index.searcher import make_faiss
@@ -42,17 +42,45 @@ class _Block:
     old_rows: np.ndarray
 
 
-def _units(article: Article) -> tuple[list[str], list[int], list[str], list[int]]:
+# A sentence's row: its own text (embedded alone), or (piece, start, end), a span of a piece
+# pooled from the piece's pass (``Embedder.embed_spans``).
+Sentence = str | tuple[str, int, int]
+
+
+def _units(article: Article, in_context: bool) -> tuple[list[str], list[int], list[Sentence], list[int]]:
     """Texts to embed for an article: pieces and sentences, each with its local paragraph."""
-    piece_texts, piece_owner, sentence_texts, sentence_owner = [], [], [], []
+    piece_texts, piece_owner, sentence_units, sentence_owner = [], [], [], []
     for i, p in enumerate(article.paragraphs):
-        for piece in pieces(p.text):
-            piece_texts.append(piece)
-            piece_owner.append(i)
-        for sentence in sentences(p.text) or [p.text]:
-            sentence_texts.append(sentence)
-            sentence_owner.append(i)
-    return piece_texts, piece_owner, sentence_texts, sentence_owner
+        own = pieces(p.text)
+        piece_texts.extend(own)
+        piece_owner.extend([i] * len(own))
+        said = sentences(p.text) or [p.text]
+        sentence_units.extend(locate(said, own) if in_context else said)
+        sentence_owner.extend([i] * len(said))
+    return piece_texts, piece_owner, sentence_units, sentence_owner
+
+
+def locate(said: list[str], own: list[str]) -> list[Sentence]:
+    """Each sentence as a span of the piece that holds it; alone if it is the whole piece or split.
+
+    >>> locate(["One two.", "Three."], ["One two. Three."])
+    [('One two. Three.', 0, 8), ('One two. Three.', 9, 15)]
+    >>> locate(["Only one."], ["Only one."])
+    ['Only one.']
+    """
+    out: list[Sentence] = []
+    k = at = 0
+    for sentence in said:
+        flat = " ".join(sentence.split())
+        j, start = k, at
+        while j < len(own) and (found := own[j].find(flat, start)) < 0:
+            j, start = j + 1, 0
+        if j == len(own):  # split across pieces (an over-long sentence): embedded alone
+            out.append(sentence)
+            continue
+        k, at = j, found + len(flat)
+        out.append(sentence if flat == own[j] else (own[j], found, at))
+    return out
 
 
 def _old_block(previous: Index, entry: ArticleEntry) -> _Block:
@@ -85,7 +113,8 @@ def build(
     if previous is not None and previous.embedder == embedder.name and previous.dense:
         reusable = {(a.id, a.sha256): a for a in previous.articles}
     todo = [a for a in articles if (a.id, a.sha256) not in reusable]
-    units = {a.id: _units(a) for a in todo}
+    in_context = pools_spans(embedder)
+    units = {a.id: _units(a, in_context) for a in todo}
     texts = [t for u in units.values() for t in (*u[0], *u[2])]
     new_vectors = _embed_batches(embedder, texts, progress, cache)
     blocks: list[_Block] = []
@@ -157,9 +186,13 @@ def _assemble(
     )
 
 
+def _key(unit: Sentence) -> str:
+    return unit if isinstance(unit, str) else f"{unit[0]}\x00{unit[1]}:{unit[2]}"
+
+
 def _embed_batches(
     embedder: Embedder,
-    texts: list[str],
+    units: list[Sentence],
     progress: Callable[[int, int], None] | None,
     cache: EmbedCache | None = None,
     batch: int = 256,
@@ -168,37 +201,50 @@ def _embed_batches(
     """Embed each distinct text once, in length-sorted chunks (little padding, visible progress).
 
     Pieces and sentences go through one pass; a one-sentence paragraph is both and is embedded
-    once, and so is a paragraph that several articles share (wire copies). Texts already in
-    ``cache`` (a build that was stopped) are not embedded again; new vectors are added to it
-    every ``every`` batches. (The embedder that builds indexes is made for bulk work:
+    once, and so is a paragraph that several articles share (wire copies); a sentence given as
+    a span of its piece is pooled from the piece's pass. Texts already in ``cache`` (a build
+    that was stopped) are not embedded again; new vectors are added to it every ``every``
+    batches. (The embedder that builds indexes is made for bulk work:
     ``MiniLMEmbedder(bulk=True)``.)
     """
+    spans: dict[str, set[tuple[int, int]]] = {}
+    for unit in units:
+        if isinstance(unit, str):
+            spans.setdefault(unit, set())
+        else:
+            spans.setdefault(unit[0], set()).add((unit[1], unit[2]))
     # Ties by text, not set order: string hashes vary per process, and with them the batches (bf16 sums).
-    unique = sorted(set(texts), key=lambda t: (len(t), t))
-    found = {t: v for t in unique if cache is not None and (v := cache.get(t)) is not None}
-    todo = [t for t in unique if t not in found]
-    parts: list[np.ndarray] = []
-    pending: list[np.ndarray] = []
+    unique = sorted(spans, key=lambda t: (len(t), t))
+    wanted = {t: [t, *(_key((t, *span)) for span in sorted(spans[t]))] for t in unique}
+    vectors: dict[str, np.ndarray] = {}
+    for t in unique:
+        cached = [cache.get(key) for key in wanted[t]] if cache is not None else [None]
+        if all(v is not None for v in cached):
+            vectors.update(zip(wanted[t], cached, strict=True))
+    todo = [t for t in unique if t not in vectors]
+    keys: list[str] = []
+    rows: list[np.ndarray] = []
     for start in range(0, len(todo), batch):
-        pending.append(embedder.embed(todo[start : start + batch]))
+        chunk = todo[start : start + batch]
+        chunk_spans = [sorted(spans[t]) for t in chunk]
+        if any(chunk_spans):
+            embedded, pooled = embedder.embed_spans(chunk, chunk_spans)  # type: ignore[attr-defined]
+        else:
+            embedded, pooled = embedder.embed(chunk), [np.zeros((0, 0), np.float32)] * len(chunk)
+        for t, v, span_rows in zip(chunk, embedded, pooled, strict=True):
+            keys.extend(wanted[t])
+            rows.extend([v, *span_rows])
         done = min(start + batch, len(todo))
-        if cache is not None and (len(pending) == every or done == len(todo)):
-            first = done - sum(len(v) for v in pending)
-            cache.add(todo[first:done], np.concatenate(pending))
-        if len(pending) == every or done == len(todo):
-            parts.extend(pending)
-            pending = []
+        if (start // batch + 1) % every == 0 or done == len(todo):
+            if cache is not None:
+                cache.add(keys, np.stack(rows))
+            vectors.update(zip(keys, rows, strict=True))
+            keys, rows = [], []
         if progress:
-            progress(len(found) + done, len(unique))
-    if not unique:
+            progress(len(unique) - len(todo) + done, len(unique))
+    if not units:
         return np.zeros((0, 0), np.float32)
-    embedded = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
-    row = {text: i for i, text in enumerate(todo)}
-    dim = embedded.shape[1] if len(embedded) else len(next(iter(found.values())))
-    out = np.zeros((len(texts), dim), np.float32)
-    for i, text in enumerate(texts):
-        out[i] = found[text] if text in found else embedded[row[text]]
-    return out
+    return np.stack([vectors[_key(unit)] for unit in units]).astype(np.float32, copy=False)
 
 
 def refresh(
