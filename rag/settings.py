@@ -21,6 +21,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The retrievers of rag.retrieve and the context policies of rag.generate, by name.
 RETRIEVERS = ("hybrid", "fusion", "dense", "bm25")
 CONTEXTS = ("best", "top")
+# Precisions of an index build's encoder (rag.embed): auto = bfloat16 where the CPU has it natively, else int8.
+PRECISIONS = ("auto", "float32", "bfloat16", "int8")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -65,9 +67,9 @@ class Settings:
     # A NOT FOUND past the evidence gate is asked once more with the best paragraph whole.
     reask: bool = True
     max_tokens: int = 48
-    # Index builds (rag.embed): bfloat16 where the CPU multiplies it natively, and sentence vectors
-    # pooled from their paragraph's pass instead of a pass of their own.
-    bf16: bool = True
+    # Index builds (rag.embed): the encoder's precision (auto: bfloat16 where the CPU multiplies it
+    # natively, else int8), and sentence vectors pooled from their paragraph's pass.
+    precision: str = "auto"
     sentences_in_context: bool = True
     n_ctx: int = 2048
     threads: int = max(1, os.cpu_count() or 1)
@@ -86,6 +88,7 @@ class Settings:
 
         need(self.retriever in RETRIEVERS, "retriever", f"use one of {', '.join(RETRIEVERS)}")
         need(self.context in CONTEXTS, "context", f"use one of {', '.join(CONTEXTS)}")
+        need(self.precision in PRECISIONS, "precision", f"use one of {', '.join(PRECISIONS)}")
         need(bool(str(self.model).strip()), "model", "give a packaged model name or a .gguf path")
         need(0 <= self.rerank <= 500, "rerank", "must be between 0 (off) and 500 paragraphs")
         for name in ("k", "context_words", "passage_words", "prompt_words", "max_tokens", "threads"):

@@ -9,7 +9,7 @@ from rag import index
 from rag.ingest import load_articles, parse_article
 from rag.pipeline import Engine
 from rag.retrieve import dense_ranking
-from rag.settings import Settings
+from rag.settings import Settings, SettingsError
 from tests.fakes import PROJECT, FakeEmbedder, FakeLLM, FakeReranker, FakeSpanEmbedder
 
 
@@ -331,15 +331,31 @@ def test_the_engine_builds_indexes_with_the_bulk_embedder() -> None:
     assert isinstance(indexer, MiniLMEmbedder) and indexer.bulk and not MiniLMEmbedder().bulk
 
 
+def test_an_index_build_embeds_in_bfloat16_where_the_cpu_has_it_else_in_int8(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import embed
+    from rag.settings import Settings
+
+    for native, expected in ((True, "bfloat16"), (False, "int8")):
+        monkeypatch.setattr(embed, "native_bf16", lambda native=native: native)
+        assert embed.MiniLMEmbedder.for_index(Settings()).bulk_precision == expected
+    assert embed.MiniLMEmbedder.for_index(Settings(precision="float32")).bulk_precision == "float32"
+    assert embed.MiniLMEmbedder(precision="int8").bulk_precision == "float32"  # only bulk passes change
+    with pytest.raises(SettingsError, match="precision='int4'"):
+        Settings(precision="int4")
+
+
 @pytest.mark.real
-def test_minilm_bulk_vectors_match_float32() -> None:
-    """Index builds may embed in bfloat16: the vectors must stay interchangeable with float32 ones."""
+def test_minilm_bulk_vectors_stay_close_to_float32() -> None:
+    """Index builds embed in bfloat16 or int8: the vectors must stay interchangeable with float32 ones."""
     from rag.embed import MiniLMEmbedder
 
     articles, _ = load_articles(Path(__file__).resolve().parent.parent / "seeds")
     texts = [s for a in articles for p in a.paragraphs for s in (p.text, *p.text.split(". "))][:200]
-    cosines = np.sum(MiniLMEmbedder().embed(texts) * MiniLMEmbedder(bulk=True).embed(texts), axis=1)
-    assert cosines.min() > 0.999
+    f32 = MiniLMEmbedder().embed(texts)
+    bf16 = np.sum(f32 * MiniLMEmbedder(bulk=True, precision="bfloat16").embed(texts), axis=1)
+    assert bf16.min() > 0.999
+    int8 = np.sum(f32 * MiniLMEmbedder(bulk=True, precision="int8").embed(texts), axis=1)
+    assert 0.95 < int8.mean() < 0.9999 and int8.min() > 0.85  # quantized, and still the same vectors
 
 
 @pytest.mark.real
@@ -351,13 +367,13 @@ def test_minilm_pools_a_sentence_from_its_paragraph_pass() -> None:
     paragraph = "Rouhani met the Iraqi foreign minister in Tehran. They spoke of trade and of the border."
     long = " ".join(["The council debated the budget for hours."] * 40) + " The mayor resigned."
     spans = [[(0, len(paragraph)), (50, len(paragraph))], [(len(long) - 20, len(long))]]
-    f32 = MiniLMEmbedder(bulk=True, bf16=False)
+    f32 = MiniLMEmbedder(bulk=True, precision="float32")
     vectors, pooled = f32.embed_spans([paragraph, long], spans)
     np.testing.assert_allclose(vectors, f32.embed([paragraph, long]), atol=1e-5)
     assert float(pooled[0][0] @ vectors[0]) > 0.99
     assert 0.5 < float(pooled[0][1] @ f32.embed([paragraph[50:]])[0]) < 0.99  # read in context, not alone
     np.testing.assert_allclose(pooled[1][0], f32.embed(["The mayor resigned."])[0], atol=1e-5)
-    _, bulk = MiniLMEmbedder(bulk=True).embed_spans([paragraph, long], spans)
+    _, bulk = MiniLMEmbedder(bulk=True, precision="bfloat16").embed_spans([paragraph, long], spans)
     assert min(float(a @ b) for p, q in zip(pooled, bulk, strict=True) for a, b in zip(p, q, strict=True)) > 0.999
 
 
