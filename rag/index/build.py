@@ -215,7 +215,8 @@ def _embed_batches(
             spans.setdefault(unit[0], set()).add((unit[1], unit[2]))
     # Ties by text, not set order: string hashes vary per process, and with them the batches (bf16 sums).
     unique = sorted(spans, key=lambda t: (len(t), t))
-    wanted = {t: [t, *(_key((t, *span)) for span in sorted(spans[t]))] for t in unique}
+    ordered = {t: sorted(spans[t]) for t in unique}
+    wanted = {t: [t, *(_key((t, *span)) for span in ordered[t])] for t in unique}
     vectors: dict[str, np.ndarray] = {}
     for t in unique:
         cached = [cache.get(key) for key in wanted[t]] if cache is not None else [None]
@@ -226,7 +227,7 @@ def _embed_batches(
     rows: list[np.ndarray] = []
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
-        chunk_spans = [sorted(spans[t]) for t in chunk]
+        chunk_spans = [ordered[t] for t in chunk]
         if any(chunk_spans):
             embedded, pooled = embedder.embed_spans(chunk, chunk_spans)  # type: ignore[attr-defined]
         else:
