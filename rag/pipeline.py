@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -94,6 +94,7 @@ class Engine:
         self._read: dict = {}  # article files already read by this engine (rag.ingest.load_articles)
         self._saving: threading.Thread | None = None  # a background save of the index (refresh(wait=False))
         self._bm25_lock = threading.Lock()
+        self._dates: tuple[str, list[str]] = ("", [])  # (corpus, its articles' dates sorted): ``_since``
 
     @property
     def embedder(self) -> Embedder:
@@ -238,11 +239,11 @@ class Engine:
         week" means the week before it (``rag.when``).
         """
         question, s, started = clean_question(question), self.settings, time.perf_counter()
-        query, window = self.query_embedder.embed([question])[0], self._window(question, as_of)
-        found = tuple(self._retrieve(question, query, k or s.k, window=window) if hits is None else hits)[: k or s.k]
+        query = self.query_embedder.embed([question])[0]
+        found, dated = self._found(question, query, k or s.k, hits, as_of or date.today())
         if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
             abstained = cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
-            yield self._dated(abstained, window)
+            yield self._dated(abstained, dated)
             return
         shown = generate.context(question, query, retrieve.within(found, s.margin), self.index, s)
         timings = Timings(retrieve=time.perf_counter() - started)
@@ -254,19 +255,40 @@ class Engine:
             if whole.passages != shown.passages:
                 again = yield from generate.answer(llm, question, whole, s.max_tokens)
                 answer = self._verified(question, again, whole.hits, answer.timings.plus(again))
-        yield self._dated(answer, window)
+        yield self._dated(answer, dated)
 
-    def _window(self, question: str, as_of: date | None) -> Window | None:
+    def _found(
+        self, question: str, query: np.ndarray, k: int, hits: Sequence[Hit] | None, as_of: date
+    ) -> tuple[list[Hit], _Dating]:
+        """The ``k`` hits to answer from (retrieved unless ``hits`` are given) and what their dates mean."""
+        window = self._window(question, as_of)
+        first = self._since(as_of, window)
+        if hits is None:
+            found, older = self._retrieve(question, query, k, window=window, first=first)
+        else:
+            found, older = list(hits)[:k], []
+        return found, _Dating(window=window, older=older, first=first)
+
+    def _window(self, question: str, as_of: date) -> Window | None:
         """The dates the question asks about (None when it names none, or date handling is off)."""
-        return when.window(question, as_of or date.today()) if self.settings.dates else None
+        return when.window(question, as_of) if self.settings.dates else None
 
-    def _dated(self, answer: Answer, window: Window | None) -> Answer:
+    def _since(self, as_of: date, window: Window | None) -> date | None:
+        """The first day that is news as of ``as_of`` (``rag.when.since``; None: no horizon)."""
+        if not self.settings.dates or not self.settings.horizon_days:
+            return None
+        corpus = self.index.corpus_sha256
+        if self._dates[0] != corpus:
+            self._dates = (corpus, sorted(a.date[:10] for a in self.index.articles if a.date))
+        return when.since(as_of, window, self._dates[1], self.settings.horizon_days)
+
+    def _dated(self, answer: Answer, dated: _Dating) -> Answer:
         """``answer`` with what the user should know about its dates (``rag.when.note``), and for each
         citation the other articles that ran the same paragraph ("also reported by")."""
         cited = [h for h in answer.hits if h.paragraph.id in {c.paragraph.id for c in answer.citations}]
         citations = tuple(replace(c, also=self.index.copies_of(c.paragraph.id)) for c in answer.citations)
-        return replace(answer, note=when.note(answer.hits, cited, window), citations=citations)
-
+        note = when.note(answer.hits, cited, dated.window, dated.older, dated.first)
+        return replace(answer, note=note, citations=citations)
 
     def _verified(self, question: str, completion: Completion, shown: Sequence[Hit], timings: Timings) -> Answer:
         """The model's answer with only the claims the shown paragraphs verify (``rag.cite.answer_from``)."""
@@ -284,17 +306,36 @@ class Engine:
 
     def retrieve(self, question: str, k: int, retriever: str | None = None, as_of: date | None = None) -> list[Hit]:
         """The ``k`` best paragraphs by ``retriever`` (default: the configured one), asked on ``as_of``."""
-        query = self.query_embedder.embed([question])[0]
-        return self._retrieve(question, query, k, retriever, self._window(question, as_of))
+        query, day = self.query_embedder.embed([question])[0], as_of or date.today()
+        window = self._window(question, day)
+        return self._retrieve(question, query, k, retriever, window, self._since(day, window))[0]
 
     def _retrieve(
-        self, question: str, query: np.ndarray, k: int, retriever: str | None = None, window: Window | None = None
-    ) -> list[Hit]:
-        """Retrieved, reranked when on, with paragraphs from ``window`` preferred (``rag.when.prefer``)."""
+        self,
+        question: str,
+        query: np.ndarray,
+        k: int,
+        retriever: str | None = None,
+        window: Window | None = None,
+        first: date | None = None,
+    ) -> tuple[list[Hit], list[Hit]]:
+        """(the ``k`` best hits, older news left out): retrieved, reranked when on, with paragraphs from
+        ``window`` preferred (``rag.when.prefer``) and those published before ``first`` left out."""
         s = self.settings
         found = retrieve.hits(self.index, query, question, max(k, s.rerank), retriever or s.retriever, self.bm25)
         found = rerank.rerank(question, found, self.reranker) if s.rerank else found
-        return retrieve.one_per_story(when.prefer(found, window, when.PREFER_BONUS), self.index)[:k]
+        news, older = when.split(when.prefer(found, window, when.PREFER_BONUS), first)
+        return retrieve.one_per_story(news, self.index)[:k], older[:1]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Dating:
+    """What ``_dated`` tells the user about an answer's dates: the question's window, and the older
+    news left out (published before ``first``)."""
+
+    window: Window | None
+    older: list[Hit]
+    first: date | None
 
 
 def _inside(path: str, folder: Path) -> str:

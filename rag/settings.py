@@ -60,6 +60,9 @@ class Settings:
     min_score: float = 0.42
     # "this week", "recently", "in July" prefer paragraphs dated then, as of the day asked (rag.when).
     dates: bool = True
+    # Asked of a current archive, paragraphs published more than this many days before the question's
+    # day (or its window) are older news, not shown to the model (rag.when.since); 0: off.
+    horizon_days: int = 90
     # Below this support score a citation is not trusted (rag.cite).
     min_support: float = 0.5
     # With the reranker on, a claim's evidence must answer the question at least this well (rag.cite.answers).
@@ -95,6 +98,7 @@ class Settings:
             need(getattr(self, name) >= 1, name, "must be at least 1")
         need(self.n_ctx >= 256, "n_ctx", "must be at least 256 tokens")
         need(self.margin >= 0, "margin", "must be 0 or more")
+        need(self.horizon_days >= 0, "horizon_days", "must be 0 (off) or more days")
         for name in ("min_score", "min_support", "min_relevance"):
             need(0 <= getattr(self, name) <= 1, name, "must be between 0 and 1")
         need(0 < self.fetch_timeout <= 600, "fetch_timeout", "must be more than 0 and at most 600 seconds")

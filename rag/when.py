@@ -15,12 +15,24 @@ pieces), so a filter would lose the other half (``docs/decisions.md``).
 Undated paragraphs are never inside a window. What the window changes for
 the user is said in the answer (``note``): an answer drawn from before the
 window, or nothing in the archive from it at all.
+
+A question asked of a *current* archive (one holding articles from the
+month before ``as_of``) is about the news of its day, even with no time
+phrase: "which tech company cut 9,000 jobs?" asked on 2025-07-04 is not
+answered by a 2024 article about another company's cuts. So paragraphs
+published more than a horizon (``Settings.horizon_days``) before ``as_of``
+(or before the window the question names) are *older news*: not shown to the
+model, and named in the answer's note when nothing newer answers
+(``since``, ``split``). An archive that is not current (a reader's saved
+articles asked about years later) has no horizon, and undated paragraphs
+are never older news: their age is unknown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -85,6 +97,34 @@ def _dates(phrase: str, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
     return day, day
 
 
+def since(as_of: dt.date, when: Window | None, dates: Sequence[str], days: int) -> dt.date | None:
+    """The first publication day that is news as of ``as_of``, or None (no horizon: ``days`` 0, or the
+    archive, whose sorted article ``dates`` are given, holds nothing from the ``RECENT_DAYS`` before it).
+
+    >>> day = dt.date(2025, 7, 4)
+    >>> str(since(day, None, ["2019-03-01", "2025-06-30"], 90)), since(day, None, ["2019-03-01"], 90)
+    ('2025-04-05', None)
+    >>> str(since(day, window("What happened in March?", day), ["2025-06-30"], 90))
+    '2024-12-01'
+    """
+    first = str(as_of - dt.timedelta(days=RECENT_DAYS))
+    i = bisect_left(dates, first)
+    if days <= 0 or i == len(dates) or dates[i][:10] > str(as_of):
+        return None
+    return min(as_of, when.first if when else as_of) - dt.timedelta(days=days)
+
+
+def split(hits: Sequence[Hit], first: dt.date | None) -> tuple[list[Hit], list[Hit]]:
+    """(hits that are news since ``first``, older ones), each in order; undated hits are news."""
+    if first is None:
+        return list(hits), []
+    news: list[Hit] = []
+    older: list[Hit] = []
+    for h in hits:
+        (older if h.paragraph.date and h.paragraph.date[:10] < str(first) else news).append(h)
+    return news, older
+
+
 def inside(hit: Hit, when: Window) -> bool:
     """The hit's paragraph is dated within the window (undated ones never are)."""
     date = hit.paragraph.date[:10]
@@ -99,12 +139,26 @@ def prefer(hits: Sequence[Hit], when: Window | None, bonus: float) -> list[Hit]:
     return sorted(scored, key=lambda h: -(h.rank_score or 0.0))
 
 
-def note(hits: Sequence[Hit], cited: Sequence[Hit], when: Window | None) -> str:
+def note(
+    hits: Sequence[Hit],
+    cited: Sequence[Hit],
+    when: Window | None,
+    older: Sequence[Hit] = (),
+    first: dt.date | None = None,
+) -> str:
     """What the user should know about the dates of an answer asked about ``when`` ("" if nothing).
 
-    Nothing retrieved from the window: where the latest retrieved paragraph is
-    from. An answer cited only from before the window: that it is older.
+    An abstention with ``older`` news left out (published before ``first``):
+    the best of it, so the reader can look. Nothing retrieved from the window:
+    where the latest retrieved paragraph is from. An answer cited only from
+    before the window: that it is older.
     """
+    if older and first and not cited:
+        o = older[0].paragraph
+        return (
+            f"Nothing published since {first} answers this; older news left out: \"{o.article_title}\" "
+            f"({o.provenance})."
+        )
     if when is None or not hits:
         return ""
     span = f"{when.phrase} ({when.first} to {when.last})"

@@ -98,3 +98,36 @@ def test_a_wire_story_takes_one_slot_and_names_the_other_outlets(tmp_path: Path)
     assert [h.paragraph.text for h in answer.hits].count(story) == 1
     (citation,) = answer.citations
     assert [p.outlet for p in citation.also] == [{"AP": "BBC", "BBC": "AP"}[citation.paragraph.outlet]]
+
+
+def test_older_news_is_left_out_of_a_current_archive_and_named_in_the_note(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for name, date, text in (
+        ("old", "2024-03-01", "The festival winner was the Blue Band, the jury said on Friday."),
+        ("new", "2025-08-12", "The harbour reopened after the storm, officials said."),
+    ):
+        (folder / f"{name}.md").write_text(f"---\ntitle: Festival {name}\ndate: {date}\n---\n\n{text}\n", "utf-8")
+    settings = Settings(seeds_dir=folder, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0)
+    question = "Which band was the festival winner?"
+
+    def ask(as_of: dt.date, **changes: object):
+        llm, reranker = FakeLLM("The Blue Band [1]."), FakeReranker()
+        engine = Engine(settings.with_(**changes), FakeEmbedder(), llm, reranker=reranker)
+        return engine.ask(question, as_of=as_of)
+
+    current = ask(DAY)  # the archive holds news from the month before: a 2024 story is not today's news
+    assert current.abstained and "old" not in {h.paragraph.article_id for h in current.hits}
+    assert current.note == (
+        'Nothing published since 2025-05-16 answers this; older news left out: "Festival old" (2024-03-01).'
+    )
+    later = ask(dt.date(2026, 12, 2))  # nothing from the month before: a reader's saved articles, all kept
+    assert not later.abstained and later.citations[0].paragraph.article_id == "old"
+    assert not ask(DAY, horizon_days=0).abstained
+
+
+def test_the_horizon_starts_before_the_window_and_leaves_undated_paragraphs_in() -> None:
+    dates = ["2025-08-01"]
+    assert when.since(DAY, when.window("Who resigned in March?", DAY), dates, 90) == dt.date(2024, 12, 1)
+    news, older = when.split([_hit(1, "2025-01-02"), _hit(2, ""), _hit(3, "2025-08-12")], dt.date(2025, 5, 16))
+    assert [h.paragraph.number for h in news] == [2, 3] and [h.paragraph.number for h in older] == [1]

@@ -73,6 +73,29 @@ def names_one_answer(text: str, q: Question) -> bool:
     return not any(contains_answer(text, [c]) for c in q.choices if normalize_answer(c) not in golds)
 
 
+def picks_gold(text: str, q: Question) -> bool:
+    """``text`` names a gold answer (``names_one_answer``) or, for a quiz, matches the gold choice best.
+
+    A right answer may be worded apart from its choice ("Sean Duffy" for "Transportation
+    Secretary Sean Duffy", "Alaska" for "Anchorage, Alaska"): it counts when the choice it
+    matches best by token F1 is a gold one, at F1 >= 0.5, and it names no other choice.
+
+    >>> q = Question(id="q", question="?", answers=("Anchorage, Alaska",),
+    ...              choices=("Anchorage, Alaska", "Helsinki, Finland", "Rome, Italy", "Geneva"))
+    >>> picks_gold("Alaska [1]", q), picks_gold("Rome [1]", q), names_one_answer("Alaska [1]", q)
+    (True, False, False)
+    """
+    if names_one_answer(text, q):
+        return True
+    if not q.choices or any(contains_answer(text, [c]) for c in q.choices):
+        return False
+    f1 = {c: token_f1(text, [c]) for c in q.choices}
+    best = max(f1.values())
+    golds = {normalize_answer(a) for a in q.answers}
+    chosen = [c for c, v in f1.items() if v == best]
+    return best >= 0.5 and len(chosen) == 1 and normalize_answer(chosen[0]) in golds
+
+
 def gold_rank(hits: Sequence[Hit], q: Question) -> int | None:
     """1-based rank of the gold paragraph (or, lacking one, of the gold article's first paragraph).
 
@@ -158,6 +181,7 @@ def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
         markers_ok=None if answer.abstained else markers_ok(answer.text, set(final)),
         raw_markers_ok=markers_ok(raw, set(shown)) if raw else None,
         contains=names_one_answer(text, q) if graded else None,
-        wrong_verified=(not answer.abstained and not names_one_answer(text, q)) if graded else None,
+        picks_gold=picks_gold(text, q) if graded else None,
+        wrong_verified=(not answer.abstained and not picks_gold(text, q)) if graded else None,
         shown_answer=any(contains_answer(p.text, q.answers) for p in shown.values()) if graded else None,
     )

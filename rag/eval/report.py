@@ -81,11 +81,13 @@ class Scores:
     markers_ok: bool | None
     raw_markers_ok: bool | None
     # News quiz measures (None where the question has no gold answers): the answer contains a gold
-    # answer (and names at most one of the quiz's choices); it was answered, shown verified, and wrong;
-    # a paragraph shown to the model contains a gold answer.
+    # answer (and names at most one of the quiz's choices); it was answered, shown verified, and wrong
+    # (``picks_gold`` false); a paragraph shown to the model contains a gold answer; the answer contains
+    # a gold answer or matches the gold choice best (``rag.eval.metrics.picks_gold``).
     contains: bool | None = None
     wrong_verified: bool | None = None
     shown_answer: bool | None = None
+    picks_gold: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ class Summary:
     contains: Rate
     wrong_verified: Rate
     shown_answer: Rate
+    picks_gold: Rate
     latency: tuple[Spread, ...]
     prompt_tokens: Spread
     generated_tokens_per_s: Spread  # per question: a few slow ones must not hide the typical speed
@@ -281,6 +284,7 @@ def summarize(results: Sequence[Result]) -> Summary:
         contains=rate([s.contains for _, _, s in done if s.contains is not None]),
         wrong_verified=rate([s.wrong_verified for _, _, s in done if s.wrong_verified is not None]),
         shown_answer=rate([s.shown_answer for _, _, s in done if s.shown_answer is not None]),
+        picks_gold=rate([s.picks_gold for _, _, s in done if s.picks_gold is not None]),
         latency=tuple(spread(st, [getattr(a.seconds, st) for _, a, _ in done]) for st in STAGES),
         prompt_tokens=spread("prompt tokens", [a.prompt_tokens for a in called]),
         generated_tokens_per_s=spread("tokens/s", [a.generated_tokens / a.seconds.generate for a in called]),
@@ -324,8 +328,11 @@ DEFINITIONS = """\
   **false abstention**: the same share on answerable questions.
 - **answer contains a gold answer** (news quizzes): the answer text, markers removed, contains a gold answer as
   whole words (normalized as for EM) and names at most one of the quiz's `choices` (an answer naming two of
-  them is wrong); abstentions count as not containing it. **wrong but shown verified**: share of answerable
-  questions answered (so with verified citations) whose answer does not contain a gold answer.
+  them is wrong); abstentions count as not containing it. **answer is right** (contains it, or matches the
+  gold choice best): also counts an answer worded apart from its choice ("Sean Duffy" for "Transportation
+  Secretary Sean Duffy"), when the quiz choice it matches best by token F1 is the gold one, at F1 >= 0.5.
+  **wrong but shown verified**: share of answerable questions answered (so with verified citations) whose
+  answer is not right in that sense.
   **a shown paragraph contains a gold answer**: some paragraph handed to the model contains one.
 - **latency**: seconds per question, p50/p95 by stage (retrieve includes passage selection; prompt = prompt
   evaluation until the first token; generate = decoding). **tokens/s**: generated tokens / generate seconds
@@ -346,6 +353,7 @@ def _summary_table(s: Summary) -> list[str]:
         ("abstention on unanswerable", _r(s.abstention_unanswerable)),
         ("false abstention on answerable", _r(s.false_abstention)),
         ("answer contains a gold answer", _r(s.contains)),
+        ("answer is right (contains it, or matches the gold choice best)", _r(s.picks_gold)),
         ("wrong but shown verified (of answerable)", _r(s.wrong_verified)),
         ("a shown paragraph contains a gold answer", _r(s.shown_answer)),
         ("prompt tokens p50 / mean", f"{_f(s.prompt_tokens.p50, 0)} / {_f(s.prompt_tokens.mean, 0)}"),
