@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rag import cite
 from rag.eval import report
@@ -77,14 +79,19 @@ def picks_gold(text: str, q: Question) -> bool:
     """``text`` names a gold answer (``names_one_answer``) or, for a quiz, matches the gold choice best.
 
     A right answer may be worded apart from its choice ("Sean Duffy" for "Transportation
-    Secretary Sean Duffy", "Alaska" for "Anchorage, Alaska"): it counts when the choice it
-    matches best by token F1 is a gold one, at F1 >= 0.5, and it names no other choice.
+    Secretary Sean Duffy", "Alaska" for "Anchorage, Alaska", "Nestle" for "Nestlé"): it counts
+    when the choice it matches best by token F1 is a gold one, at F1 >= 0.5, and it names no
+    other choice.
 
     >>> q = Question(id="q", question="?", answers=("Anchorage, Alaska",),
     ...              choices=("Anchorage, Alaska", "Helsinki, Finland", "Rome, Italy", "Geneva"))
     >>> picks_gold("Alaska [1]", q), picks_gold("Rome [1]", q), names_one_answer("Alaska [1]", q)
     (True, False, False)
+    >>> picks_gold("Nestle [1]", Question(id="q", question="?", answers=("Nestlé",), choices=("Nestlé", "Tesla")))
+    True
     """
+    text = _unaccented(text)
+    q = replace(q, answers=tuple(map(_unaccented, q.answers)), choices=tuple(map(_unaccented, q.choices)))
     if names_one_answer(text, q):
         return True
     if not q.choices or any(contains_answer(text, [c]) for c in q.choices):
@@ -94,6 +101,11 @@ def picks_gold(text: str, q: Question) -> bool:
     golds = {normalize_answer(a) for a in q.answers}
     chosen = [c for c, v in f1.items() if v == best]
     return best >= 0.5 and len(chosen) == 1 and normalize_answer(chosen[0]) in golds
+
+
+def _unaccented(text: str) -> str:
+    """``text`` without its accents ("Nestlé" -> "Nestle"): a model's spelling of a name may drop them."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def gold_rank(hits: Sequence[Hit], q: Question) -> int | None:
