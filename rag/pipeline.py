@@ -267,7 +267,7 @@ class Engine:
             found, older = self._retrieve(question, query, k, window=window, first=first)
         else:
             found, older = list(hits)[:k], []
-        return found, _Dating(window=window, older=older, first=first)
+        return found, _Dating(window=window, older=tuple(older), first=first)
 
     def _window(self, question: str, as_of: date) -> Window | None:
         """The dates the question asks about (None when it names none, or date handling is off)."""
@@ -334,7 +334,7 @@ class _Dating:
     news left out (published before ``first``)."""
 
     window: Window | None
-    older: list[Hit]
+    older: tuple[Hit, ...]
     first: date | None
 
 
