@@ -40,6 +40,7 @@ from rag.settings import Settings, load_settings
 MAX_QUESTION_CHARS = 2000
 log = logging.getLogger(__name__)
 BM25_FOLDER = "bm25"  # inside the index folder
+OLDER_CANDIDATES, OLDER_RERANKED = 10, 3  # the older news a note may name: few, since only its best is shown
 
 
 class QuestionError(RagError):
@@ -94,7 +95,8 @@ class Engine:
         self._read: dict = {}  # article files already read by this engine (rag.ingest.load_articles)
         self._saving: threading.Thread | None = None  # a background save of the index (refresh(wait=False))
         self._bm25_lock = threading.Lock()
-        self._dates: tuple[str, list[str]] = ("", [])  # (corpus, its articles' dates sorted): ``_since``
+        # (corpus, its articles' dates sorted, each paragraph's date): ``_since`` and ``_news``
+        self._dates: tuple[str, list[str], np.ndarray] = ("", [], np.array([], str))
 
     @property
     def embedder(self) -> Embedder:
@@ -264,7 +266,7 @@ class Engine:
         window = self._window(question, as_of)
         first = self._since(as_of, window)
         if hits is None:
-            found, older = self._retrieve(question, query, k, window=window, first=first)
+            found, older = self._retrieve(question, query, k, window=window, first=first, as_of=as_of)
         else:
             found, older = list(hits)[:k], []
         return found, _Dating(window=window, older=tuple(older), first=first)
@@ -277,10 +279,15 @@ class Engine:
         """The first day that is news as of ``as_of`` (``rag.when.since``; None: no horizon)."""
         if not self.settings.dates or not self.settings.horizon_days:
             return None
+        return when.since(as_of, window, self._dated_corpus()[1], self.settings.horizon_days)
+
+    def _dated_corpus(self) -> tuple[str, list[str], np.ndarray]:
+        """(corpus hash, its articles' dates sorted, each paragraph's date), computed once per corpus."""
         corpus = self.index.corpus_sha256
         if self._dates[0] != corpus:
-            self._dates = (corpus, sorted(a.date[:10] for a in self.index.articles if a.date))
-        return when.since(as_of, window, self._dates[1], self.settings.horizon_days)
+            articles = sorted(a.date[:10] for a in self.index.articles if a.date)
+            self._dates = (corpus, articles, np.array([p.date[:10] for p in self.index.paragraphs], str))
+        return self._dates
 
     def _dated(self, answer: Answer, dated: _Dating) -> Answer:
         """``answer`` with what the user should know about its dates (``rag.when.note``), and for each
@@ -308,7 +315,7 @@ class Engine:
         """The ``k`` best paragraphs by ``retriever`` (default: the configured one), asked on ``as_of``."""
         query, day = self.query_embedder.embed([question])[0], as_of or date.today()
         window = self._window(question, day)
-        return self._retrieve(question, query, k, retriever, window, self._since(day, window))[0]
+        return self._retrieve(question, query, k, retriever, window, self._since(day, window), day)[0]
 
     def _retrieve(
         self,
@@ -318,14 +325,24 @@ class Engine:
         retriever: str | None = None,
         window: Window | None = None,
         first: date | None = None,
+        as_of: date | None = None,
     ) -> tuple[list[Hit], list[Hit]]:
-        """(the ``k`` best hits, older news left out): retrieved, reranked when on, with paragraphs from
-        ``window`` preferred (``rag.when.prefer``) and those published before ``first`` left out."""
-        s = self.settings
-        found = retrieve.hits(self.index, query, question, max(k, s.rerank), retriever or s.retriever, self.bm25)
+        """(the ``k`` best hits, the best older news left out): retrieved among the paragraphs published
+        from ``first`` to ``as_of`` (``rag.when.news``), reranked when on, those from ``window`` preferred."""
+        s, retriever = self.settings, retriever or self.settings.retriever
+        allowed = when.news(self._dated_corpus()[2], first, as_of) if s.dates and as_of else None
+        found = retrieve.hits(self.index, query, question, max(k, s.rerank), retriever, self.bm25, allowed)
         found = rerank.rerank(question, found, self.reranker) if s.rerank else found
-        news, older = when.split(when.prefer(found, window, when.PREFER_BONUS), first)
-        return retrieve.one_per_story(news, self.index)[:k], older[:1]
+        found = retrieve.one_per_story(when.prefer(found, window, when.PREFER_BONUS), self.index)[:k]
+        return found, self._older(question, query, retriever, first)
+
+    def _older(self, question: str, query: np.ndarray, retriever: str, first: date | None) -> list[Hit]:
+        """The best paragraph published before ``first``, for the note of an answer that finds nothing newer."""
+        if first is None:
+            return []
+        ranked = retrieve.hits(self.index, query, question, OLDER_CANDIDATES, retriever, self.bm25)
+        older = when.split(ranked, first)[1][:OLDER_RERANKED]
+        return (rerank.rerank(question, older, self.reranker) if self.settings.rerank and older else older)[:1]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from rag.index import Index
@@ -47,13 +48,30 @@ HYBRID_WEIGHT = 0.65  # dense share in ``hybrid``, whose dense part is sharper
 CANDIDATES = 50  # depth of each ranking fed to the fusion
 
 
-def dense_ranking(index: Index, query: np.ndarray, n: int) -> list[tuple[int, float]]:
-    """(paragraph position, cosine) for the ``n`` best paragraphs, best first."""
+def dense_ranking(
+    index: Index, query: np.ndarray, n: int, allowed: np.ndarray | None = None
+) -> list[tuple[int, float]]:
+    """(paragraph position, cosine) for the ``n`` best paragraphs, best first.
+
+    ``allowed``: a boolean per paragraph position; the others are not searched
+    (FAISS skips their rows, so the ``n`` best are all allowed ones).
+    """
     if n <= 0 or len(index.vectors) == 0:
         return []
     # Over-fetch rows so that pieces of the same paragraph don't crowd out others.
     rows = min(len(index.vectors), n * 4)
-    scores, ids = index.faiss.search(np.asarray(query, np.float32).reshape(1, -1), rows)
+    q = np.asarray(query, np.float32).reshape(1, -1)
+    if allowed is None:
+        scores, ids = index.faiss.search(q, rows)
+    else:
+        bitmap = np.packbits(allowed[index.owners], bitorder="little")  # kept alive through the search
+        selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # n: bytes
+        params = (
+            faiss.SearchParametersIVF(sel=selector, nprobe=index.faiss.nprobe)
+            if isinstance(index.faiss, faiss.IndexIVF)
+            else faiss.SearchParameters(sel=selector)
+        )
+        scores, ids = index.faiss.search(q, rows, params=params)
     best: dict[int, float] = {}
     for score, row in zip(scores[0], ids[0], strict=True):
         if row < 0:
@@ -130,11 +148,14 @@ class Bm25:
         present = set(words(text))
         return sum(self.idf(w) for w in asked if w in present) / total
 
-    def ranking(self, question: str, n: int) -> list[tuple[int, float]]:
+    def ranking(self, question: str, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(paragraph position, BM25 score) for the ``n`` best paragraphs among the ``allowed`` ones."""
         tokens = words(question)
         if not tokens or n <= 0:
             return []
         scores = np.asarray(self.model.get_scores(tokens))
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:n]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
@@ -204,22 +225,31 @@ def evidence(question: str, hits: Sequence[Hit], bm25: Bm25) -> float:
 
 
 def hits(
-    index: Index, query: np.ndarray, question: str, k: int, retriever: str = "hybrid", bm25: Bm25 | None = None
+    index: Index,
+    query: np.ndarray,
+    question: str,
+    k: int,
+    retriever: str = "hybrid",
+    bm25: Bm25 | None = None,
+    allowed: np.ndarray | None = None,
 ) -> list[Hit]:
-    """Top-``k`` paragraphs by the named retriever (see the module docstring), scored by ``blend``."""
+    """Top-``k`` paragraphs by the named retriever (see the module docstring), scored by ``blend``.
+
+    ``allowed`` (a boolean per paragraph position) restricts the search to those paragraphs.
+    """
     if retriever not in RETRIEVERS:
         raise ValueError(f"unknown retriever {retriever!r}: use one of {', '.join(RETRIEVERS)}")
     if not index.dense:  # a first build still embedding: BM25 alone, each hit scored by its question coverage
         bm25 = bm25 or Bm25(index)
         return [
             Hit(paragraph=index.paragraphs[p], score=bm25.coverage(question, index.paragraphs[p].text), rank_score=s)
-            for p, s in scaled(bm25.ranking(question, k)).items()
+            for p, s in scaled(bm25.ranking(question, k, allowed)).items()
         ]
-    dense = dict(dense_ranking(index, query, k if retriever == "dense" else CANDIDATES))
+    dense = dict(dense_ranking(index, query, k if retriever == "dense" else CANDIDATES, allowed))
     if retriever == "dense":
         ranked = list(dense.items())
     else:
-        lexical = (bm25 or Bm25(index)).ranking(question, k if retriever == "bm25" else CANDIDATES)
+        lexical = (bm25 or Bm25(index)).ranking(question, k if retriever == "bm25" else CANDIDATES, allowed)
         ranked = list(scaled(lexical).items())
     positions = [p for p, _ in ranked]
     if retriever in ("fusion", "hybrid"):  # both lists' candidates, ranked below

@@ -21,11 +21,13 @@ month before ``as_of``) is about the news of its day, even with no time
 phrase: "which tech company cut 9,000 jobs?" asked on 2025-07-04 is not
 answered by a 2024 article about another company's cuts. So paragraphs
 published more than a horizon (``Settings.horizon_days``) before ``as_of``
-(or before the window the question names) are *older news*: not shown to the
-model, and named in the answer's note when nothing newer answers
-(``since``, ``split``). An archive that is not current (a reader's saved
+(or before the window the question names) are *older news*: not searched,
+and named in the answer's note when nothing newer answers (``since``,
+``news``, ``split``). An archive that is not current (a reader's saved
 articles asked about years later) has no horizon, and undated paragraphs
-are never older news: their age is unknown.
+are never older news: their age is unknown. Whatever the archive, an
+article published after ``as_of`` is not searched: it did not exist on the
+day the question is asked on.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
+
+import numpy as np
 
 from rag.records import Hit, Window
 
@@ -112,6 +116,24 @@ def since(as_of: dt.date, when: Window | None, dates: Sequence[str], days: int) 
     if days <= 0 or i == len(dates) or dates[i][:10] > str(as_of):
         return None
     return min(as_of, when.first if when else as_of) - dt.timedelta(days=days)
+
+
+def news(dates: np.ndarray, first: dt.date | None, last: dt.date) -> np.ndarray | None:
+    """Which paragraphs, by their publication ``dates`` ("" when undated), are news as of ``last``:
+    published by then, and not before ``first`` (a horizon; None: none). None when all are.
+
+    The retriever searches only these. Filtering after ranking let older articles that merely
+    name an answer fill the candidates, and an article published after the day a question is
+    asked on is not what was known that day (``docs/decisions.md``).
+
+    >>> news(np.array(["2025-01-02", "", "2025-08-12", "2025-09-01"]), dt.date(2025, 5, 16), dt.date(2025, 8, 14))
+    array([False,  True,  True, False])
+    >>> news(np.array(["2025-01-02", ""]), None, dt.date(2025, 8, 14)) is None
+    True
+    """
+    dated = (dates <= str(last)) if first is None else (dates >= str(first)) & (dates <= str(last))
+    allowed = dated | (dates == "")
+    return None if allowed.all() else allowed
 
 
 def split(hits: Sequence[Hit], first: dt.date | None) -> tuple[list[Hit], list[Hit]]:

@@ -68,3 +68,41 @@ def test_evidence_falls_when_the_questions_rare_words_are_missing(seeds: Path, t
     iraqi, zambian = "Who met the Iraqi foreign minister?", "Who met the Zambian foreign minister Mwansa?"
     assert evidence_of(zambian) < evidence_of(iraqi)
     assert evidence("anything", [], bm25) == 0.0
+
+
+@pytest.mark.parametrize("retriever", ["dense", "bm25", "hybrid"])
+def test_a_restricted_search_returns_only_allowed_paragraphs_however_well_others_match(
+    seeds: Path, tmp_path: Path, retriever: str
+) -> None:
+    import numpy as np
+
+    from rag.retrieve import Bm25, hits
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    question = "Iran missiles attack base"
+    query = FakeEmbedder().embed([question])[0]
+    best = hits(ix, query, question, 3, retriever, Bm25(ix))[0].paragraph.id
+    allowed = np.array([p.id != best for p in ix.paragraphs])
+    found = hits(ix, query, question, 3, retriever, Bm25(ix), allowed)
+    assert found and best not in {h.paragraph.id for h in found}
+    assert len(found) == len(hits(ix, query, question, 3, retriever, Bm25(ix)))
+
+
+def test_a_restricted_ivf_search_keeps_the_index_probes() -> None:
+    from types import SimpleNamespace
+
+    import faiss
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(2000, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(8), 8, 16, faiss.METRIC_INNER_PRODUCT)
+    ivf.train(vectors)
+    ivf.add(vectors)
+    ivf.nprobe = 16  # every list: the search is exact, so the restricted one must find the best allowed rows
+    ix = SimpleNamespace(vectors=vectors, owners=np.arange(2000, dtype=np.int32), faiss=ivf)
+    allowed = np.arange(2000) % 2 == 0
+    found = [p for p, _ in dense_ranking(ix, vectors[7], 5, allowed)]  # type: ignore[arg-type]
+    exact = np.argsort(-(vectors @ vectors[7]) + 10 * ~allowed)[:5]  # row 7 itself is not allowed
+    assert found == exact.tolist()

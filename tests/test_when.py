@@ -126,6 +126,40 @@ def test_older_news_is_left_out_of_a_current_archive_and_named_in_the_note(tmp_p
     assert not ask(DAY, horizon_days=0).abstained
 
 
+def test_older_news_matching_better_does_not_crowd_the_news_out_of_the_candidates(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for n, colour in enumerate(("Blue", "Green", "Gold")):
+        text = f"The {colour} Band won the festival: the festival band won, said the jury of the festival."
+        (folder / f"old{n}.md").write_text(f"---\ntitle: Old {n}\ndate: 2024-0{n + 1}-01\n---\n\n{text}\n", "utf-8")
+    (folder / "new.md").write_text("---\ntitle: New\ndate: 2025-08-12\n---\n\nThe Red Band won it.\n", "utf-8")
+    # Only the retriever's best two are reranked, and the three older paragraphs match best.
+    settings = Settings(seeds_dir=folder, index_dir=tmp_path / "index", rerank=2)
+    engine = Engine(settings, FakeEmbedder(), FakeLLM(""), reranker=FakeReranker())
+    assert [h.paragraph.article_id for h in engine.retrieve("Which band won the festival?", 2, as_of=DAY)] == ["new"]
+
+
+def test_an_article_published_after_the_day_asked_on_is_not_searched(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for name, date, text in (
+        ("later", "2025-09-01", "The Blue Band won the festival."),
+        ("now", "2025-08-12", "The harbour reopened after the storm."),
+        ("undated", "", "The jury met on Friday."),
+    ):
+        dated = f"date: {date}\n" if date else ""
+        (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n{dated}---\n\n{text}\n", "utf-8")
+    settings = Settings(seeds_dir=folder, index_dir=tmp_path / "index")
+
+    def found(day: dt.date, **changes: object) -> set[str]:
+        engine = Engine(settings.with_(**changes), FakeEmbedder(), FakeLLM(""), reranker=FakeReranker())
+        return {h.paragraph.article_id for h in engine.retrieve("Which band won the festival?", 3, as_of=day)}
+
+    assert found(DAY) == {"now", "undated"}
+    assert found(dt.date(2025, 9, 2)) == {"later", "now", "undated"}
+    assert found(DAY, dates=False) == {"later", "now", "undated"}  # date handling off: no day to ask on
+
+
 def test_the_horizon_starts_before_the_window_and_leaves_undated_paragraphs_in() -> None:
     dates = ["2025-08-01"]
     assert when.since(DAY, when.window("Who resigned in March?", DAY), dates, 90) == dt.date(2024, 12, 1)
