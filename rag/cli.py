@@ -1,4 +1,4 @@
-"""The ``rag`` command: ``rag index``, ``rag ask``, ``rag add``, ``rag watch`` (and ``rag eval``).
+"""The ``rag`` command: ``index``, ``ask``, ``add``, ``watch``, ``api``, ``mcp`` (and ``eval``).
 
 Errors a user can cause (``rag.errors.RagError``: empty question, no
 articles, missing model, bad index or setting) print one line on stderr and
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from rag import articles
 from rag.errors import RagError
 from rag.eval.cli import add_eval_parser
+from rag.net import is_loopback
 from rag.pipeline import Engine
 from rag.progress import progress_bar
 from rag.records import Answer
@@ -210,6 +211,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.options)
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn  # imported by this command only, as gradio by ``rag serve``
+
+    from rag.api import make_app
+
+    key = os.environ.get("RAG_API_KEY") or None
+    if not is_loopback(args.host):
+        if key is None and not args.insecure_public:
+            raise RagError(f"listening on {args.host} needs RAG_API_KEY set (clients send it as a Bearer token), "
+                           "or --insecure-public")
+        if key is None:
+            print(f"rag: warning: listening on {args.host} without an API key: anyone who can reach it can ask",
+                  file=sys.stderr)
+    settings = load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model)
+    engine = Engine(settings)
+    engine.index  # noqa: B018 (loaded, or built, before the first request, not during it)
+    app = make_app(engine, api_key=key, max_wait=args.max_wait)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from rag.api.mcp_server import make_server  # the mcp SDK is imported by this command only
+
+    engine = Engine(load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model))
+    engine.index  # noqa: B018 (loaded, or built, before the client's first call)
+    make_server(engine).run("stdio")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +284,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web chat (same as python app.py; see --help there)")
     p.add_argument("options", nargs=argparse.REMAINDER, help="options of python app.py, e.g. --port 7861")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("api", help="serve the OpenAI-compatible API (chat completions with citations, search)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=_positive(int), default=8000, help="port (default 8000)")
+    p.add_argument("--model", help="packaged model name or path to a .gguf file")
+    p.add_argument("--seeds", type=Path, help="articles folder (default: seeds/)")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument("--max-wait", type=_positive(float), default=120.0, metavar="SECONDS",
+                   help="how long a request waits for the engine before 429 (default 120)")
+    p.add_argument("--insecure-public", action="store_true", help="allow a non-loopback host without RAG_API_KEY")
+    p.set_defaults(func=cmd_api)
+
+    p = sub.add_parser("mcp", help="serve ask, search and list_articles as an MCP server on stdio")
+    p.add_argument("--model", help="packaged model name or path to a .gguf file")
+    p.add_argument("--seeds", type=Path, help="articles folder (default: seeds/)")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.set_defaults(func=cmd_mcp)
 
     add_eval_parser(sub)
     return parser

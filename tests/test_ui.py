@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag.articles import ArticleError, remove_article, safe_stem, save_article
+from rag.net import is_loopback
 from rag.pipeline import Engine
 from rag.records import Answer, Citation, Hit, Paragraph
 from rag.ui import app as ui_app
@@ -186,7 +187,7 @@ def test_command_line_defaults_to_loopback(monkeypatch: pytest.MonkeyPatch) -> N
     args = ui_app.build_parser().parse_args([])
     assert (args.host, args.port) == ("0.0.0.0", 8000)
     assert ui_app.build_parser().parse_args(["--port", "9000"]).port == 9000
-    assert ui_app._is_loopback("127.0.0.2") and ui_app._is_loopback("::1") and not ui_app._is_loopback("0.0.0.0")
+    assert is_loopback("127.0.0.2") and is_loopback("::1") and not is_loopback("0.0.0.0")
 
 
 def test_other_model_gets_its_own_engine_sharing_embedder_and_index(make_engine: Callable[..., Engine]) -> None:

@@ -30,7 +30,6 @@ Decisions and trade-offs:
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import os
 import sys
@@ -45,6 +44,7 @@ from rag import followup
 from rag.articles import Archive, ArticleError, import_file, remove_article, save_article
 from rag.errors import RagError
 from rag.ingest import FORMATS, MAX_BYTES
+from rag.net import is_loopback
 from rag.pipeline import Engine
 from rag.records import Answer
 from rag.settings import RETRIEVERS, load_settings
@@ -372,15 +372,6 @@ def launch(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *
     )
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def build_parser() -> argparse.ArgumentParser:
     # Gradio's own variables first (what a Gradio user sets), then ours; the flags win over both.
     env = os.environ
@@ -413,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as err:
         print(f"app.py: error: {err}", file=sys.stderr)
         return 2
-    if not _is_loopback(args.host):
+    if not is_loopback(args.host):
         print(
             f"app.py: listening on {args.host}: anyone who can reach it can ask and add or remove articles",
             file=sys.stderr,
