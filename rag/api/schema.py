@@ -88,10 +88,12 @@ def hit_json(h: Hit) -> dict:
 
 
 def rag_fields(answer: Answer) -> dict:
-    """What this API adds to OpenAI's response: citations, abstention, the dates note, the question searched."""
+    """What this API adds to OpenAI's response: citations, abstention, what the verifier removed, the dates
+    note, the question searched."""
     return {
         "citations": [citation_json(c) for c in answer.citations],
         "abstained": answer.abstained,
+        "unsupported": list(answer.unsupported),
         "note": answer.note,
         "question": answer.question,
     }
