@@ -52,6 +52,15 @@ def complete(
             return done.value
 
 
+def make_llm(settings: Settings) -> LLM:
+    """The generator the settings name: a server at ``settings.llm_url`` (``rag.llm_server``), else in-process."""
+    if settings.llm_url:
+        from rag.llm_server import server_llm
+
+        return server_llm(settings)
+    return local_llm(settings)
+
+
 def local_llm(settings: Settings) -> LlamaCppLLM:
     """The configured GGUF, run in-process, with the answer prompt's fixed prefix already evaluated."""
     path, template = gguf.resolve(settings.model, settings.model_dir)

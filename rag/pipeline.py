@@ -3,7 +3,7 @@
 An ``Engine`` holds what is expensive to build (embedders, LLM, loaded
 index) so a process pays for it once; every component is built lazily on
 first use and can be passed in (tests pass fakes; the LLM comes from
-``make_llm``, by default ``rag.llm.local_llm``). The only global is the
+``make_llm``, by default ``rag.llm.make_llm``). The only global is the
 default engine, built on the first ``ask()`` that doesn't bring its own.
 
 Abstention happens in code, twice: before the model, when the retrieval
@@ -31,7 +31,7 @@ from rag import cite, generate, index, ingest, rerank, retrieve, when
 from rag.crossencoder import OnnxCrossEncoder
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.errors import RagError
-from rag.llm import LLM, local_llm
+from rag.llm import LLM, make_llm
 from rag.minilm import NumpyMiniLM
 from rag.prompts import said_not_found
 from rag.records import Answer, Completion, Hit, IndexReport, Timings, Window
@@ -71,7 +71,7 @@ class Engine:
         llm: LLM | None = None,
         prebuilt: index.Index | None = None,
         query_embedder: Embedder | None = None,
-        make_llm: Callable[[Settings], LLM] = local_llm,
+        make_llm: Callable[[Settings], LLM] = make_llm,
         reranker: rerank.Reranker | None = None,
     ) -> None:
         """``prebuilt``: an index to use as is (an evaluation corpus), instead of the articles folder's.

@@ -23,6 +23,8 @@ RETRIEVERS = ("hybrid", "fusion", "dense", "bm25")
 CONTEXTS = ("best", "top")
 # Precisions of an index build's encoder (rag.embed): auto = bfloat16 where the CPU has it natively, else int8.
 PRECISIONS = ("auto", "float32", "bfloat16", "int8")
+# Where an LLM server reads a GBNF grammar (rag.llm_server): llama.cpp, vLLM, or not sent.
+LLM_GRAMMARS = ("grammar", "guided_grammar", "")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -75,6 +77,11 @@ class Settings:
     precision: str = "auto"
     sentences_in_context: bool = True
     n_ctx: int = 2048
+    # An OpenAI-compatible LLM server (llama.cpp's, vLLM, Ollama; ".../v1") generates instead of the
+    # in-process model (rag.llm_server); the citation grammar is sent in ``llm_grammar``'s field
+    # ("grammar": llama.cpp, "guided_grammar": vLLM, "": not sent).
+    llm_url: str = ""
+    llm_grammar: str = "grammar"
     threads: int = max(1, os.cpu_count() or 1)
     # Fetching pages and feeds (rag.fetch): private, loopback and link-local addresses are refused
     # unless allowed (a public server must not be a way into its own network); every fetch is bounded
@@ -103,6 +110,9 @@ class Settings:
             need(0 <= getattr(self, name) <= 1, name, "must be between 0 and 1")
         need(0 < self.fetch_timeout <= 600, "fetch_timeout", "must be more than 0 and at most 600 seconds")
         need(self.fetch_max_bytes >= 1024, "fetch_max_bytes", "must be at least 1024 bytes")
+        need(not self.llm_url or self.llm_url.startswith(("http://", "https://")), "llm_url",
+             "give the server's http(s) URL ending in /v1, or nothing for the in-process model")
+        need(self.llm_grammar in LLM_GRAMMARS, "llm_grammar", f"use one of {', '.join(map(repr, LLM_GRAMMARS))}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
