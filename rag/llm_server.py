@@ -11,7 +11,7 @@ process and greedy decoding gives the same answer. Sent with it:
 - ``cache_prompt`` (llama.cpp): the server keeps the KV state of the shared
   prompt prefix, as the in-process model does;
 - the citation grammar in the field the server reads (``Settings.llm_grammar``:
-  ``grammar`` for llama.cpp, ``guided_grammar`` for vLLM, empty for none). A
+  ``grammar`` for llama.cpp, ``guided_grammar`` for vLLM, ``none``). A
   server that ignores it can return malformed markers; the verifier drops any
   citation that does not name a shown passage, so none reaches the user.
 
@@ -62,7 +62,7 @@ class ServerLLM:
         }
         if stop:
             body["stop"] = list(stop)
-        if grammar and self.grammar_field:
+        if grammar and self.grammar_field != "none":
             body[self.grammar_field] = grammar
         started = time.perf_counter()
         first: float | None = None

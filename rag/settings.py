@@ -24,7 +24,7 @@ CONTEXTS = ("best", "top")
 # Precisions of an index build's encoder (rag.embed): auto = bfloat16 where the CPU has it natively, else int8.
 PRECISIONS = ("auto", "float32", "bfloat16", "int8")
 # Where an LLM server reads a GBNF grammar (rag.llm_server): llama.cpp, vLLM, or not sent.
-LLM_GRAMMARS = ("grammar", "guided_grammar", "")
+LLM_GRAMMARS = ("grammar", "guided_grammar", "none")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -79,7 +79,7 @@ class Settings:
     n_ctx: int = 2048
     # An OpenAI-compatible LLM server (llama.cpp's, vLLM, Ollama; ".../v1") generates instead of the
     # in-process model (rag.llm_server); the citation grammar is sent in ``llm_grammar``'s field
-    # ("grammar": llama.cpp, "guided_grammar": vLLM, "": not sent).
+    # ("grammar": llama.cpp, "guided_grammar": vLLM, "none": not sent).
     llm_url: str = ""
     llm_grammar: str = "grammar"
     threads: int = max(1, os.cpu_count() or 1)
