@@ -95,7 +95,7 @@ class Engine:
         self._read: dict = {}  # article files already read by this engine (rag.ingest.load_articles)
         self._saving: threading.Thread | None = None  # a background save of the index (refresh(wait=False))
         self._bm25_lock = threading.Lock()
-        # (corpus, its articles' dates sorted, each paragraph's date): ``_since`` and ``_news``
+        # (corpus, its articles' dates sorted, each paragraph's date): ``_since`` and ``_retrieve``
         self._dates: tuple[str, list[str], np.ndarray] = ("", [], np.array([], str))
 
     @property

@@ -9,6 +9,7 @@ client that disconnects mid-stream cannot leave it locked).
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
@@ -81,7 +82,7 @@ def make_app(engine: Engine, api_key: str | None = None, max_wait: float = MAX_W
         log.exception("request failed", exc_info=err)
         return error_response(ApiError(500, "internal error (see the server log)", "server_error"))
 
-    def answer(question: str, as_of) -> Answer:
+    def answer(question: str, as_of: dt.date | None) -> Answer:
         if not busy.acquire(timeout=max_wait):
             busy_for = f"busy: another question is being answered (waited {max_wait:.0f} s)"
             raise ApiError(429, busy_for, "rate_limit_error")
