@@ -141,6 +141,13 @@ def test_errors_are_openai_shaped_with_their_status(
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
+def test_a_huge_request_is_refused_unread(make_engine: Callable[..., Engine], serve: Callable[..., str]) -> None:
+    url = serve(make_engine(ROUHANI))
+    huge = {"messages": [{"role": "user", "content": "x" * 2_000_000}]}
+    response = httpx.post(f"{url}/chat/completions", json=huge)
+    assert response.status_code == 413 and response.json()["error"]["type"] == "invalid_request_error"
+
+
 def test_a_bug_is_a_500_without_its_traceback(make_engine: Callable[..., Engine], serve: Callable[..., str]) -> None:
     def broken(prompt: str) -> str:
         raise ZeroDivisionError("secret detail")

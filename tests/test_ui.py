@@ -190,6 +190,24 @@ def test_command_line_defaults_to_loopback(monkeypatch: pytest.MonkeyPatch) -> N
     assert is_loopback("127.0.0.2") and is_loopback("::1") and not is_loopback("0.0.0.0")
 
 
+def test_a_public_host_needs_a_login_or_insecure_public(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    launched: list[dict] = []
+    monkeypatch.setattr(ui_app, "launch", lambda app, host, port, **kwargs: launched.append({"host": host, **kwargs}))
+    monkeypatch.delenv("RAG_WEB_PASSWORD", raising=False)
+    monkeypatch.delenv("RAG_WEB_USER", raising=False)
+    folders = ["--no-warm-up", "--index", str(tmp_path / "index")]
+    assert ui_app.main(["--host", "0.0.0.0", *folders]) == 2 and not launched
+    assert "RAG_WEB_PASSWORD" in capsys.readouterr().err
+    assert ui_app.main(["--host", "0.0.0.0", "--insecure-public", *folders]) == 0
+    assert launched.pop() == {"host": "0.0.0.0"} and "anyone who can reach it" in capsys.readouterr().err
+    monkeypatch.setenv("RAG_WEB_PASSWORD", "s3cret")
+    assert ui_app.main(["--host", "0.0.0.0", *folders]) == 0
+    assert launched.pop() == {"host": "0.0.0.0", "auth": ("rag", "s3cret")}
+    assert ui_app.main([*folders]) == 0 and launched.pop()["auth"] == ("rag", "s3cret")  # loopback: the login too
+
+
 def test_other_model_gets_its_own_engine_sharing_embedder_and_index(make_engine: Callable[..., Engine]) -> None:
     base = make_engine()
     hub = EngineHub(base)

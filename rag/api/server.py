@@ -31,6 +31,7 @@ from rag.records import Answer
 
 log = logging.getLogger(__name__)
 MAX_WAIT = 120.0  # seconds a request waits for the engine before 429
+MAX_BODY = 1024 * 1024  # bytes: a chat history of questions and cited answers is far smaller
 
 
 class ApiError(RagError):
@@ -53,12 +54,19 @@ def make_app(engine: Engine, api_key: str | None = None, max_wait: float = MAX_W
     model = engine.settings.model
 
     @app.middleware("http")
-    async def check_key(request: Request, call_next):
+    async def guard(request: Request, call_next):
+        """The API key, then the request's size: a question is short, a huge body is refused unread."""
         if api_key is not None:
             sent = request.headers.get("authorization", "")
             expected = f"Bearer {api_key}"
             if not hmac.compare_digest(sent.encode(), expected.encode()):
                 return error_response(ApiError(401, "invalid or missing API key", code="invalid_api_key"))
+        if request.method == "POST":
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return error_response(ApiError(411, "send the body with a Content-Length"))
+            if int(length) > MAX_BODY:
+                return error_response(ApiError(413, f"the request body is over {MAX_BODY:,} bytes"))
         return await call_next(request)
 
     @app.exception_handler(ApiError)

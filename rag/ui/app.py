@@ -392,6 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=Path, help="articles folder (default: $RAG_SEEDS_DIR or seeds/)")
     parser.add_argument("--index", type=Path, help="index folder (default: $RAG_INDEX_DIR or index/)")
     parser.add_argument("--no-warm-up", action="store_true", help="load the models on the first question, not at start")
+    parser.add_argument(
+        "--insecure-public", action="store_true", help="allow a non-loopback host without a login (RAG_WEB_PASSWORD)"
+    )
     return parser
 
 
@@ -404,7 +407,16 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as err:
         print(f"app.py: error: {err}", file=sys.stderr)
         return 2
-    if not is_loopback(args.host):
+    password = os.environ.get("RAG_WEB_PASSWORD") or None
+    auth = (os.environ.get("RAG_WEB_USER") or "rag", password) if password else None
+    if not is_loopback(args.host) and auth is None:
+        if not args.insecure_public:
+            print(
+                f"app.py: error: listening on {args.host} needs a login: set RAG_WEB_PASSWORD (and RAG_WEB_USER, "
+                "default rag), or pass --insecure-public",
+                file=sys.stderr,
+            )
+            return 2
         print(
             f"app.py: listening on {args.host}: anyone who can reach it can ask and add or remove articles",
             file=sys.stderr,
@@ -414,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_warm_up:
         # A daemon thread: the server is up at once and questions wait for the warm-up (hub lock).
         threading.Thread(target=_warm_up, args=(hub,), name="warm-up", daemon=True).start()
-    launch(app, args.host, args.port)
+    launch(app, args.host, args.port, **({"auth": auth} if auth else {}))
     return 0
 
 
