@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 import time
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
@@ -20,6 +21,13 @@ from rag.records import Completion
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEED = PROJECT / "seeds" / "000_efee75aea60a5e55.txt"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on at the moment, on 127.0.0.1 (for servers a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class FakeEmbedder:

@@ -3,7 +3,6 @@ client against a server started here on 127.0.0.1 (fake models; one real-model t
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,15 +16,10 @@ import uvicorn
 from rag.api import make_app
 from rag.pipeline import Engine
 from rag.settings import load_settings
+from tests.fakes import free_port
 
 SEED_QUESTION = "who met the Iraqi foreign minister?"
 ROUHANI = "Iranian President Hassan Rouhani met the Iraqi foreign minister [1]."
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -34,7 +28,7 @@ def serve() -> Iterator[Callable[..., str]]:
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(engine: Engine, **options: object) -> str:
-        port = _free_port()
+        port = free_port()
         config = uvicorn.Config(make_app(engine, **options), host="127.0.0.1", port=port, log_level="warning")
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)

@@ -4,7 +4,6 @@ is started here on 127.0.0.1 for the ``real`` test (nothing is mocked at the HTT
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -22,14 +21,9 @@ from rag.llm import complete, make_llm
 from rag.llm_server import LLMServerError, ServerLLM
 from rag.pipeline import Engine
 from rag.settings import Settings, SettingsError, load_settings
+from tests.fakes import free_port
 
 SEED_QUESTION = "who met the Iraqi foreign minister?"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_url_picks_the_server_backend_and_is_validated() -> None:
@@ -42,7 +36,7 @@ def test_the_url_picks_the_server_backend_and_is_validated() -> None:
 
 
 def test_a_server_that_is_down_is_one_line_naming_it() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     with pytest.raises(LLMServerError, match=f"LLM server at {url} cannot be reached"):
         complete(ServerLLM(url, name="m"), "Hello")
 
@@ -105,7 +99,7 @@ def test_a_server_error_is_one_line_with_its_status(recorder: tuple[str, type[_R
 def llama_server() -> Iterator[str]:
     settings = load_settings()
     path, _ = gguf.resolve(settings.model, settings.model_dir)
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", str(settings.n_ctx), "--n_threads", str(settings.threads),
                "--n_threads_batch", str(settings.threads), "--interrupt_requests", "False"]
