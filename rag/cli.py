@@ -226,10 +226,7 @@ def cmd_api(args: argparse.Namespace) -> int:
         if key is None:
             print(f"rag: warning: listening on {args.host} without an API key: anyone who can reach it can ask",
                   file=sys.stderr)
-    settings = load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model)
-    engine = Engine(settings)
-    engine.index  # noqa: B018 (loaded, or built, before the first request, not during it)
-    app = make_app(engine, api_key=key, max_wait=args.max_wait)
+    app = make_app(_served_engine(args), api_key=key, max_wait=args.max_wait)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -237,10 +234,15 @@ def cmd_api(args: argparse.Namespace) -> int:
 def cmd_mcp(args: argparse.Namespace) -> int:
     from rag.api.mcp_server import make_server  # the mcp SDK is imported by this command only
 
-    engine = Engine(load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model))
-    engine.index  # noqa: B018 (loaded, or built, before the client's first call)
-    make_server(engine).run("stdio")
+    make_server(_served_engine(args)).run("stdio")
     return 0
+
+
+def _served_engine(args: argparse.Namespace) -> Engine:
+    """The engine ``rag api``/``rag mcp`` serve, its index loaded (or built) before the first request."""
+    engine = Engine(load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model))
+    engine.index  # noqa: B018 (the property loads it)
+    return engine
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,12 +10,16 @@ API's, ``rag.api.schema``):
 
 A question the engine refuses (empty, too long) or an archive it cannot
 read is a tool error with the one-line message (``is_error``), never a
-traceback. stdout carries the protocol only: nothing here prints.
+traceback. stdout carries the protocol only: nothing here prints. The SDK
+runs each call of a plain function in a worker thread, so calls that arrive
+together would share the in-process model, which runs one generation at a
+time: a lock makes ``ask`` calls take turns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -37,6 +41,7 @@ def _day(as_of: str | None) -> dt.date | None:
 
 def make_server(engine: Engine) -> MCPServer:
     server = MCPServer("rag-news", instructions="Answers questions about the indexed news articles, with citations.")
+    turn = threading.Lock()
 
     @server.tool(structured_output=True)
     def ask(question: str, as_of: str | None = None) -> dict[str, Any]:
@@ -45,7 +50,8 @@ def make_server(engine: Engine) -> MCPServer:
         as_of: the day the question is asked on (YYYY-MM-DD, default today): "this week" is relative to it.
         """
         try:
-            answer = engine.ask(question, as_of=_day(as_of))
+            with turn:
+                answer = engine.ask(question, as_of=_day(as_of))
         except RagError as err:
             raise ToolError(str(err)) from None
         return {"answer": answer.text, **rag_fields(answer)}
@@ -56,7 +62,7 @@ def make_server(engine: Engine) -> MCPServer:
         if not 1 <= k <= 50:
             raise ToolError("k must be between 1 and 50")
         try:
-            hits = engine.retrieve(query, k, as_of=_day(as_of))
+            hits = engine.retrieve(query, k, as_of=_day(as_of))  # no model: needs no turn, as in the HTTP API
         except RagError as err:
             raise ToolError(str(err)) from None
         return {"results": [hit_json(h) for h in hits]}
