@@ -19,7 +19,7 @@ LLAMA_CFLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 # other flags.
 LLAMA_WHEELS := $(HOME)/.cache/rag/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS) $(LLAMA_CFLAGS)' | sha256sum | cut -c1-12)
 
-.PHONY: setup install models index browser run test lint bench clean
+.PHONY: setup install models index browser run test lint bench clean llama-server
 setup: install models index
 
 install: $(VENV)/.installed
@@ -55,6 +55,28 @@ lint: install
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+
+# Optional, not part of setup: llama.cpp's own server (parallel slots, continuous batching), built from the
+# llama.cpp source vendored in the pinned llama-cpp-python release, with the same CPU flags. Its web UI is
+# left out (the prebuilt one would be downloaded from a model hub). benchmarks/load.py --backends uses it;
+# RAG_LLM_URL can point at it (README, "Other programs").
+LLAMA_SERVER_DIR := $(HOME)/.cache/rag/llama-server-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CFLAGS)' | sha256sum | cut -c1-12)
+LLAMA_SERVER_CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON \
+	-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
+	-DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_OPENMP=OFF -DBUILD_SHARED_LIBS=OFF
+llama-server: $(HOME)/.cache/rag/bin/llama-server
+$(HOME)/.cache/rag/bin/llama-server: $(LLAMA_SERVER_DIR)/llama-server
+	mkdir -p $(dir $@) && ln -sf $< $@
+$(LLAMA_SERVER_DIR)/llama-server:
+	rm -rf $(LLAMA_SERVER_DIR)/src && mkdir -p $(LLAMA_SERVER_DIR)/src
+	$(PYTHON) -m pip download --quiet --no-deps --no-binary :all: -d $(LLAMA_SERVER_DIR)/src llama-cpp-python==$(LLAMA_VERSION)
+	tar xzf $(LLAMA_SERVER_DIR)/src/llama_cpp_python-$(LLAMA_VERSION).tar.gz -C $(LLAMA_SERVER_DIR)/src
+	cd $(LLAMA_SERVER_DIR)/src/llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp && \
+		CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" cmake -S . -B build $(LLAMA_SERVER_CMAKE_ARGS) >/dev/null && \
+		cmake --build build --target llama-server -j $$(nproc)
+	cp $(LLAMA_SERVER_DIR)/src/llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp/build/bin/llama-server $@
+	rm -rf $(LLAMA_SERVER_DIR)/src
+	$@ --version
 
 clean:
 	rm -rf $(VENV) index/manifest.json index/gen-*

@@ -13,11 +13,21 @@ checks that:
   interference between sessions) and cites the question's gold paragraph
   (or abstains, for the unanswerable ones) -- a quality figure, reported.
 
-The app runs one generation at a time (``default_concurrency_limit=1``), so
+In process the app answers one question at a time (``RAG_LLM_SLOTS`` 1), so
 the prediction is a plain queue: all arriving at once, the i-th answer is
 done after about i x the single-question time (median of the baseline), or
 more exactly after the sum of the baseline times of the i questions served
 first. The script prints the measured finish times next to both.
+
+``--backends`` runs the same sessions against several generators, one after
+the other, and ends with a table of them side by side:
+
+- ``inprocess``: ``python app.py`` with its own llama.cpp model (the default);
+- ``server:N``: llama.cpp's own ``llama-server`` (``make llama-server``)
+  started on the default GGUF with N parallel slots (continuous batching,
+  ``-np N``, each slot the app's context size), and ``python app.py`` with
+  ``RAG_LLM_URL`` pointing at it and ``RAG_LLM_SLOTS=N``: N questions are
+  generated at once, retrieval and verification stay in the app.
 
 Only loopback addresses: ``--url`` must name 127.0.0.1, ::1 or localhost,
 and a server the script starts listens on 127.0.0.1. Without ``--url`` it
@@ -26,6 +36,7 @@ index, and waits for the warm-up) or, with ``--fake``, ``tests/ui_server.py``
 (fake models: seconds, for the test).
 
     python benchmarks/load.py [--sessions 16] [--url http://127.0.0.1:7860/ | --fake] [--out runs/load.md]
+    python benchmarks/load.py --backends inprocess,server:1,server:4 --out runs/load.md
 """
 
 from __future__ import annotations
@@ -55,6 +66,7 @@ from urllib.parse import urlsplit
 
 PROJECT = Path(__file__).resolve().parent.parent
 QUESTIONS = PROJECT / "tests" / "seed_questions.jsonl"
+LLAMA_SERVER = Path.home() / ".cache" / "rag" / "bin" / "llama-server"  # make llama-server
 
 
 class LoadError(RuntimeError):
@@ -84,10 +96,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(args: list[str], log: Path, ready: str | None = None, timeout: float = 900) -> Iterator[str]:
-    """Run ``args`` (a server given ``--port``), yield its 127.0.0.1 URL once it answers and ``ready`` is logged."""
+def running(
+    args: list[str],
+    log: Path,
+    ready: str | None = None,
+    timeout: float = 900,
+    env: dict[str, str] | None = None,
+    probe: str = "",
+) -> Iterator[str]:
+    """Run ``args`` (a server given ``--port``), yield its 127.0.0.1 URL once ``probe`` (a path) answers 200
+    and ``ready`` is logged. ``env``: more environment variables."""
     url = f"http://127.0.0.1:{args[args.index('--port') + 1]}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1", **(env or {})}
     with log.open("w") as out:
         proc = subprocess.Popen(args, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
@@ -98,7 +118,7 @@ def running(args: list[str], log: Path, ready: str | None = None, timeout: float
             if time.monotonic() > deadline:
                 raise LoadError(f"server not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(url, timeout=5) as response:
+                with urllib.request.urlopen(url + probe, timeout=5) as response:
                     up = response.status == 200
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 up = False
@@ -116,7 +136,7 @@ def running(args: list[str], log: Path, ready: str | None = None, timeout: float
 
 
 @contextmanager
-def serve(fake: bool, delay: float = 0.02, timeout: float = 900) -> Iterator[str]:
+def serve(fake: bool, delay: float = 0.02, timeout: float = 900, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start the web chat on a free 127.0.0.1 port over a copy of the seeds; yield its URL once it answers."""
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
         root = Path(tmp)
@@ -128,8 +148,54 @@ def serve(fake: bool, delay: float = 0.02, timeout: float = 900) -> Iterator[str
         else:
             args = [sys.executable, str(PROJECT / "app.py"), "--host", "127.0.0.1", *where]
             ready = "models loaded and warm"
-        with running(args, root / "server.log", ready, timeout) as url:
+        with running(args, root / "server.log", ready, timeout, env) as url:
             yield url
+
+
+@contextmanager
+def llama_server(binary: Path, slots: int, log: Path, timeout: float = 300) -> Iterator[str]:
+    """llama.cpp's ``llama-server`` on the default GGUF with ``slots`` parallel slots; yields its ``/v1`` URL."""
+    sys.path.insert(0, str(PROJECT))
+    from rag.gguf import resolve
+    from rag.settings import load_settings
+
+    if not binary.exists():
+        raise LoadError(f"no llama-server at {binary}: build it with 'make llama-server'")
+    settings = load_settings()
+    gguf = resolve(settings.model, settings.model_dir)[0]
+    threads = str(settings.threads)
+    args = [str(binary), "-m", str(gguf), "--host", "127.0.0.1", "--port", str(free_port()),
+            "-np", str(slots), "-c", str(settings.n_ctx * slots), "-t", threads, "-tb", threads, "--no-webui"]
+    with running(args, log, timeout=timeout, probe="health") as url:
+        yield url + "v1"
+
+
+def backend_names(text: str) -> list[str]:
+    """``--backends``: ``inprocess`` or ``server:N`` (N parallel slots), comma-separated.
+
+    >>> backend_names("inprocess, server:1,server:4")
+    ['inprocess', 'server:1', 'server:4']
+    """
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for name in names:
+        if name != "inprocess" and not re.fullmatch(r"server:[1-9]\d*", name):
+            raise argparse.ArgumentTypeError(f"unknown backend {name!r}: use inprocess or server:N")
+    return names
+
+
+@contextmanager
+def backend(name: str, binary: Path, logs: Path) -> Iterator[str]:
+    """The web chat's URL, generating with backend ``name`` (``backend_names``)."""
+    if name == "inprocess":
+        with serve(False) as url:
+            yield url
+        return
+    slots = int(name.split(":")[1])
+    with (
+        llama_server(binary, slots, logs / f"llama-server-{slots}.log") as llm_url,
+        serve(False, env={"RAG_LLM_URL": llm_url, "RAG_LLM_SLOTS": str(slots)}) as url,
+    ):
+        yield url
 
 
 @dataclass
@@ -166,7 +232,7 @@ def parse(session: Session, transcript: str, sources: str) -> None:
     session.questions_shown = [_text(q) for q in re.findall(r'<div class="question">(.*?)</div>', transcript)]
     m = re.search(r'<div class="answer (\w+)">(.*?)</div>', transcript, re.S)
     session.state, session.answer = (m.group(1), _text(m.group(2))) if m else ("", "")
-    cards = re.findall(r'<div class="small muted">paragraph (\d+) · support', sources)
+    cards = re.findall(r'<div class="small muted">[^<]*?paragraph (\d+) · support', sources)
     session.cited = sorted({int(n) for n in cards})
 
 
@@ -277,6 +343,8 @@ def report(alone: list[Session], sessions: list[Session], url: str) -> tuple[str
         "predicted_max_s": single * n if single else None,
         "sum_alone_s": sum(s.seconds for s in alone) if alone else None,
         "problems": len(bad),
+        "errors": sum(bool(s.problem) and not s.problem.startswith("answer differs") for s in sessions),
+        "differs": sum(s.problem.startswith("answer differs") for s in sessions),
         "cites_gold": sum(s.gold is not None and s.gold in s.cited for s in sessions),
         "answerable": sum(s.gold is not None for s in sessions),
         "right_abstentions": sum(s.gold is None and s.state == "abstained" for s in sessions),
@@ -305,9 +373,28 @@ def report(alone: list[Session], sessions: list[Session], url: str) -> tuple[str
     return "\n".join(lines) + "\n", summary
 
 
+def side_by_side(summaries: dict[str, dict]) -> str:
+    """One row per backend: the figures a reader compares."""
+    lines = [
+        "| backend | one question alone (median) | latency median | max | errors | answer differs from alone "
+        "| cites gold | abstains (unanswerable) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in summaries.items():
+        single = f"{s['single_s']:.1f} s" if s["single_s"] else "–"
+        lines.append(
+            f"| {name} | {single} | {s['median_s']:.1f} s | {s['max_s']:.1f} s | {s['errors']} | {s['differs']} "
+            f"| {s['cites_gold']}/{s['answerable']} | {s['right_abstentions']}/{s['unanswerable']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=16)
+    parser.add_argument("--backends", type=backend_names, help="inprocess and/or server:N, comma-separated "
+                        "(started here, one after the other; default: inprocess)")
+    parser.add_argument("--llama-server", type=Path, default=LLAMA_SERVER, help=f"(default {LLAMA_SERVER})")
     parser.add_argument("--url", help="a running web chat on this machine (default: start one)")
     parser.add_argument("--fake", action="store_true", help="start the fake-model test server instead of app.py")
     parser.add_argument("--delay", type=float, default=0.02, help="--fake: seconds per streamed piece")
@@ -316,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the table here (e.g. runs/load.md)")
     parser.add_argument("--json", type=Path, help="write the summary and every session as JSON here")
     args = parser.parse_args(argv)
+    if args.backends:
+        return compare_backends(args)
     try:
         sessions = read_questions(args.questions, args.sessions)
         if args.url:
@@ -337,6 +426,32 @@ def main(argv: list[str] | None = None) -> int:
             {"summary": summary, "sessions": [asdict(s) for s in done], "alone": [asdict(s) for s in alone]}, indent=1
         ), encoding="utf-8")
     return 1 if summary["problems"] else 0
+
+
+def compare_backends(args: argparse.Namespace) -> int:
+    """Every backend in turn, the same sessions; each one's table, then all side by side."""
+    tables, summaries, runs = [], {}, {}
+    with tempfile.TemporaryDirectory(prefix="rag-load-logs-") as logs:
+        for name in args.backends:
+            print(f"load.py: {name}: starting", file=sys.stderr)
+            try:
+                with backend(name, args.llama_server, Path(logs)) as url:
+                    alone, done = run(url, read_questions(args.questions, args.sessions), not args.no_baseline)
+            except LoadError as err:
+                print(f"load.py: error: {name}: {err}", file=sys.stderr)
+                return 2
+            table, summaries[name] = report(alone, done, url)
+            tables.append(table.replace("# ", f"# {name}: ", 1))
+            runs[name] = {"sessions": [asdict(s) for s in done], "alone": [asdict(s) for s in alone]}
+            print(tables[-1])
+    out = side_by_side(summaries) + "\n" + "\n".join(tables)
+    print(side_by_side(summaries))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(out, encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps({"summaries": summaries, "runs": runs}, indent=1), encoding="utf-8")
+    return 1 if any(s["errors"] for s in summaries.values()) else 0
 
 
 if __name__ == "__main__":

@@ -226,7 +226,10 @@ def cmd_api(args: argparse.Namespace) -> int:
         if key is None:
             print(f"rag: warning: listening on {args.host} without an API key: anyone who can reach it can ask",
                   file=sys.stderr)
-    app = make_app(_served_engine(args), api_key=key, max_wait=args.max_wait)
+    engine = _served_engine(args)
+    # Behind loopback every client is this machine's own; beyond it, each address gets its share.
+    rate_limit = 0 if is_loopback(args.host) else engine.settings.rate_limit
+    app = make_app(engine, api_key=key, max_wait=args.max_wait, rate_limit=rate_limit)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -293,8 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="packaged model name or path to a .gguf file")
     p.add_argument("--seeds", type=Path, help="articles folder (default: seeds/)")
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
-    p.add_argument("--max-wait", type=_positive(float), default=120.0, metavar="SECONDS",
-                   help="how long a request waits for the engine before 429 (default 120)")
+    p.add_argument("--max-wait", type=_positive(float), metavar="SECONDS",
+                   help="how long a question waits for its turn before 429 (default: $RAG_MAX_WAIT or 120)")
     p.add_argument("--insecure-public", action="store_true", help="allow a non-loopback host without RAG_API_KEY")
     p.set_defaults(func=cmd_api)
 

@@ -82,6 +82,12 @@ class Settings:
     # ("grammar": llama.cpp, "guided_grammar": vLLM, "none": not sent).
     llm_url: str = ""
     llm_grammar: str = "grammar"
+    # Questions answered at once (rag.turns): 1 in this process; up to the LLM server's parallel slots.
+    llm_slots: int = 1
+    # Seconds a question waits for its turn before it is refused (429 / "try again"); the web page and API.
+    max_wait: float = 120.0
+    # Questions (and searches) a minute per client address, for servers listening beyond loopback; 0: no limit.
+    rate_limit: int = 30
     threads: int = max(1, os.cpu_count() or 1)
     # Fetching pages and feeds (rag.fetch): private, loopback and link-local addresses are refused
     # unless allowed (a public server must not be a way into its own network); every fetch is bounded
@@ -112,6 +118,11 @@ class Settings:
         need(self.fetch_max_bytes >= 1024, "fetch_max_bytes", "must be at least 1024 bytes")
         need(not self.llm_url or self.llm_url.startswith(("http://", "https://")), "llm_url",
              "give the server's http(s) URL ending in /v1, or nothing for the in-process model")
+        need(self.llm_slots >= 1, "llm_slots", "must be at least 1")
+        need(self.llm_slots == 1 or bool(self.llm_url), "llm_slots",
+             "the in-process model answers one question at a time: more slots need an LLM server (RAG_LLM_URL)")
+        need(0 < self.max_wait <= 3600, "max_wait", "must be more than 0 and at most 3600 seconds")
+        need(self.rate_limit >= 0, "rate_limit", "must be 0 (no limit) or more requests a minute")
         need(self.llm_grammar in LLM_GRAMMARS, "llm_grammar", f"use one of {', '.join(map(repr, LLM_GRAMMARS))}")
 
     @classmethod

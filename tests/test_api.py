@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,8 +15,10 @@ import uvicorn
 
 from rag.api import make_app
 from rag.pipeline import Engine
-from rag.settings import load_settings
-from tests.fakes import free_port
+from rag.records import Completion
+from rag.settings import Settings, load_settings
+from rag.turns import Line
+from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker, free_port
 
 SEED_QUESTION = "who met the Iraqi foreign minister?"
 ROUHANI = "Iranian President Hassan Rouhani met the Iraqi foreign minister [1]."
@@ -204,3 +206,109 @@ def test_the_openai_client_gets_a_cited_answer_to_the_seed_question(
     citations = (chunks[-1].model_extra or {})["citations"]
     assert citations and any(n in text for n in ("Qalibaf", "Rouhani")), text
     assert all(f"[{c['marker']}]" in text for c in citations)
+
+
+class CountingLLM(FakeLLM):
+    """A slow fake model that counts the pieces it wrote; ``gate`` holds the first token back until set."""
+
+    def __init__(self, reply: str, delay: float, gate: threading.Event | None = None) -> None:
+        super().__init__(reply, delay)
+        self.gate, self.written, self.running = gate, 0, 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def stream(self, prompt: str, **options: object) -> Generator[str, None, Completion]:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            if self.gate is not None:
+                self.gate.wait(10)
+            pieces = super().stream(prompt, **options)  # type: ignore[arg-type]
+            for piece in pieces:
+                self.written += 1
+                yield piece
+            return Completion(text=str(self.reply))
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def _engine_with(llm: FakeLLM, seeds: Path, tmp_path: Path) -> Engine:
+    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0, margin=1.0)
+    return Engine(settings, embedder=FakeEmbedder(), llm=llm, reranker=FakeReranker())
+
+
+def _gone_after(url: str, question: str, seconds: float) -> None:
+    """Ask, then hang up after ``seconds`` (the client's read timeout closes the connection)."""
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{url}/chat/completions", json={"messages": [{"role": "user", "content": question}]},
+                   timeout=httpx.Timeout(seconds, connect=5))
+
+
+def test_a_client_that_disconnects_while_waiting_leaves_the_line(
+    seeds: Path, tmp_path: Path, serve: Callable[..., str]
+) -> None:
+    gate = threading.Event()
+    llm = CountingLLM(ROUHANI, 0.0, gate)
+    line = Line(slots=1, max_wait=30)
+    url = serve(_engine_with(llm, seeds, tmp_path), line=line)
+    first = threading.Thread(target=lambda: httpx.post(
+        f"{url}/chat/completions", json={"messages": [{"role": "user", "content": SEED_QUESTION}]}, timeout=30))
+    first.start()
+    deadline = time.monotonic() + 10
+    while llm.running == 0:  # the first question holds the turn
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    _gone_after(url, "what did Rouhani say about the United States?", 0.5)
+    deadline = time.monotonic() + 5
+    while line.waiting:  # the question behind it leaves the line without its answer
+        assert time.monotonic() < deadline, "the disconnected question stayed in line"
+        time.sleep(0.05)
+    gate.set()
+    first.join(10)
+    assert len(llm.prompts) == 1 and "United States" not in llm.prompts[0]
+
+
+def test_a_client_that_disconnects_mid_answer_stops_its_generation(
+    seeds: Path, tmp_path: Path, serve: Callable[..., str]
+) -> None:
+    long_reply = ROUHANI + " He also said" + " more" * 60 + " [1]."
+    llm = CountingLLM(long_reply, 0.05)  # ~3 s of writing
+    line = Line(slots=1, max_wait=30)
+    url = serve(_engine_with(llm, seeds, tmp_path), line=line)
+    _gone_after(url, SEED_QUESTION, 0.6)
+    time.sleep(1.0)
+    written = llm.written
+    time.sleep(0.5)
+    assert llm.written == written < 60, "the generation went on for a client that left"
+    with line.enter() as ticket:  # and the turn was given back
+        assert ticket.wait(0) == 0
+
+
+def test_with_two_slots_two_questions_are_answered_at_once(
+    seeds: Path, tmp_path: Path, serve: Callable[..., str]
+) -> None:
+    llm = CountingLLM(ROUHANI, 0.1)
+    url = serve(_engine_with(llm, seeds, tmp_path), line=Line(slots=2, max_wait=30))
+    body = {"messages": [{"role": "user", "content": SEED_QUESTION}]}
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        httpx.post(f"{url}/chat/completions", json=body, timeout=30).status_code)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert answers == [200, 200, 200] and llm.most_at_once == 2
+
+
+def test_a_client_over_its_rate_gets_429_with_retry_after(
+    make_engine: Callable[..., Engine], serve: Callable[..., str]
+) -> None:
+    url = serve(make_engine(ROUHANI), rate_limit=2)
+    search = {"query": "Rouhani", "k": 1}
+    assert [httpx.post(f"{url}/search", json=search).status_code for _ in range(2)] == [200, 200]
+    third = httpx.post(f"{url}/search", json=search)
+    assert third.status_code == 429 and int(third.headers["Retry-After"]) >= 1
+    assert third.json()["error"]["code"] == "rate_limit_exceeded"
+    assert httpx.get(f"{url}/models").status_code == 200  # reading the model list is not counted

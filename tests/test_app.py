@@ -277,7 +277,10 @@ def test_two_visitors_never_see_each_others_answers(browser, fake_app: str) -> N
     a, b = Tab(browser, fake_app), Tab(browser, fake_app)
     try:
         a.ask(SEED_Q)
-        b.ask("what did Iran fire at the Al-Asad base?")  # queued behind a's answer (one model)
+        a.page.wait_for_selector("#turn-1 .answer.draft", timeout=30_000)
+        b.ask("what did Iran fire at the Al-Asad base?")  # waits behind a's answer (one model) and is told so
+        waiting = b.page.wait_for_selector("#turn-1 .answer.waiting", timeout=10_000)
+        assert "1 question ahead of yours" in waiting.inner_text()
         a.wait_done()
         b.wait_done()
         a_text = a.page.locator("#transcript").inner_text() + a.page.locator("#sources").inner_text()

@@ -435,3 +435,4 @@ def test_load_script_runs_four_sessions_against_the_fake_server(tmp_path: Path) 
     for s in result["sessions"]:
         assert s["questions_shown"] == [s["question"]] and s["state"] in ("final", "abstained") and s["seconds"] > 0
     assert [s["answer"] for s in result["sessions"]] == [s["answer"] for s in result["alone"]]
+    assert result["summary"]["cites_gold"] >= 1  # the sources panel is read: cited paragraphs are found

@@ -239,3 +239,105 @@ def test_a_disk_error_while_saving_an_article_is_an_article_error(
     monkeypatch.setattr(Path, "open", full)
     with pytest.raises(ArticleError, match=r"cannot save the article in .* \(No space left on device\)"):
         save_article(tmp_path, "Some text here.", title="A title")
+
+
+def _elem_ids(app: object) -> set[str]:
+    return {c["props"].get("elem_id") for c in app.config["components"] if c.get("props")}  # type: ignore[attr-defined]
+
+
+def test_a_waiting_question_is_shown_its_place_then_answered(
+    make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ui_app, "WAIT_POLL", 0.02)
+    hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
+    ahead = hub.line.enter()  # another visitor's question is being answered
+    assert ahead.wait(0) == 0
+    steps = ui_app.ask_stream(hub, SEED_Q, [], None, 3, None)
+    next(steps)  # the question is shown at once
+    waiting = next(steps)
+    assert waiting[1][-1].waiting == 1 and "1 question ahead of yours" in waiting[2]
+    ahead.leave()
+    final = list(steps)[-1][1][-1]
+    assert final.answer is not None and not final.answer.abstained and final.waiting == 0
+
+
+def test_a_visitor_who_leaves_while_waiting_frees_the_place(
+    make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ui_app, "WAIT_POLL", 0.02)
+    hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
+    ahead = hub.line.enter()
+    ahead.wait(0)
+    steps = ui_app.ask_stream(hub, SEED_Q, [], None, 3, None)
+    next(steps), next(steps)
+    assert hub.line.waiting == 1
+    steps.close()  # what Gradio does with the question of a visitor who left
+    assert hub.line.waiting == 0 and hub.engine().llm.prompts == []  # type: ignore[attr-defined]
+    ahead.leave()
+
+
+def test_past_the_longest_wait_the_question_is_refused_with_when_to_retry(
+    make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ui_app, "WAIT_POLL", 0.02)
+    hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister.", max_wait=0.2))
+    ahead = hub.line.enter()
+    ahead.wait(0)
+    final = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, None))[-1]
+    assert "busy: 1 question(s) ahead" in final[1][-1].error and "try again in about" in final[2]
+    ahead.leave()
+
+
+def test_a_visitor_asking_too_often_is_told_when_to_retry(make_engine: Callable[..., Engine]) -> None:
+    hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
+    rate = ui_app.Rate(per_minute=1)
+    first = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, None, rate, "10.0.0.7"))[-1][1]
+    second = list(ui_app.ask_stream(hub, SEED_Q, first, None, 3, None, rate, "10.0.0.7"))[-1][1]
+    assert first[-1].answer is not None and "too many requests" in second[-1].error
+    other = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, None, rate, "10.0.0.8"))[-1][1]
+    assert other[-1].answer is not None  # another visitor is not held back
+
+
+def test_adding_an_article_waits_for_the_answer_in_progress(make_engine: Callable[..., Engine]) -> None:
+    import threading
+
+    hub = EngineHub(make_engine())
+    hub.articles()
+    answering = hub.line.enter()
+    answering.wait(0)
+    added = threading.Thread(target=ui_app.add_pasted, args=(hub, "", NEW_ARTICLE))
+    added.start()
+    added.join(0.5)
+    assert added.is_alive() and len(hub.articles()) == 1  # the index is not swapped under the answer
+    answering.leave()
+    added.join(10)
+    assert len(hub.articles()) == 2
+
+
+def test_without_edits_the_page_has_no_way_to_add_or_remove_articles(make_engine: Callable[..., Engine]) -> None:
+    editable = _elem_ids(ui_app.build_app(make_engine()))
+    assert {"new-text", "upload", "new-url", "remove-choice", "remove-article"} <= editable
+    asking = ui_app.build_app(make_engine(), edits=False)
+    ids = _elem_ids(asking)
+    assert not ids & {"new-title", "new-text", "add-article", "upload", "new-url", "fetch-article", "watch-feeds",
+                      "remove-choice", "remove-article"}
+    assert {"question", "article-list", "edits-off"} <= ids
+    # Not merely hidden: no event of the page writes articles (the questions and the list remain).
+    assert len(asking.fns) < len(ui_app.build_app(make_engine()).fns)
+
+
+def test_a_public_page_is_for_asking_unless_edits_are_allowed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    built: list[dict] = []
+    real = ui_app.build_app
+    monkeypatch.setattr(ui_app, "build_app", lambda hub, **kw: built.append(kw) or real(hub, **kw))
+    monkeypatch.setattr(ui_app, "launch", lambda *a, **kw: None)
+    monkeypatch.setenv("RAG_WEB_PASSWORD", "s3cret")
+    folders = ["--no-warm-up", "--index", str(tmp_path / "index")]
+    assert ui_app.main(["--host", "0.0.0.0", *folders]) == 0
+    assert built.pop() == {"edits": False, "rate_limit": 30}
+    assert ui_app.main(["--host", "0.0.0.0", "--allow-edits", *folders]) == 0
+    assert built.pop() == {"edits": True, "rate_limit": 30}
+    assert ui_app.main(folders) == 0
+    assert built.pop() == {"edits": True, "rate_limit": 0}  # loopback: this machine's own user

@@ -12,14 +12,15 @@ A question the engine refuses (empty, too long) or an archive it cannot
 read is a tool error with the one-line message (``is_error``), never a
 traceback. stdout carries the protocol only: nothing here prints. The SDK
 runs each call of a plain function in a worker thread, so calls that arrive
-together would share the in-process model, which runs one generation at a
-time: a lock makes ``ask`` calls take turns.
+together would share the model: ``ask`` calls take turns in a
+``rag.turns.Line``, the queue policy of the web page and the HTTP API
+(``Settings.llm_slots`` at once; past ``max_wait`` a tool error says when to
+try again).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -28,6 +29,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from rag.api.schema import hit_json, rag_fields
 from rag.errors import RagError
 from rag.pipeline import Engine
+from rag.turns import Line
 
 
 def _day(as_of: str | None) -> dt.date | None:
@@ -41,7 +43,7 @@ def _day(as_of: str | None) -> dt.date | None:
 
 def make_server(engine: Engine) -> MCPServer:
     server = MCPServer("rag-news", instructions="Answers questions about the indexed news articles, with citations.")
-    turn = threading.Lock()
+    line = Line(engine.settings.llm_slots, engine.settings.max_wait)
 
     @server.tool(structured_output=True)
     def ask(question: str, as_of: str | None = None) -> dict[str, Any]:
@@ -50,9 +52,10 @@ def make_server(engine: Engine) -> MCPServer:
         as_of: the day the question is asked on (YYYY-MM-DD, default today): "this week" is relative to it.
         """
         try:
-            with turn:
+            with line.enter() as ticket:
+                ticket.wait()
                 answer = engine.ask(question, as_of=_day(as_of))
-        except RagError as err:
+        except RagError as err:  # Busy among them: its message says when to try again
             raise ToolError(str(err)) from None
         return {"answer": answer.text, **rag_fields(answer)}
 

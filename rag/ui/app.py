@@ -17,10 +17,18 @@ Decisions and trade-offs:
 - Per-session history lives in ``gr.State``, so one visitor's answers and
   citations are never rendered into another's page; the engines (models,
   index) are shared by the process (``rag.ui.engines``).
-- The queue runs model and index work one event at a time
-  (``default_concurrency_limit=1``, one concurrency group for ask/add/remove):
-  a 2-core CPU gains nothing from two generations at once, and a refresh
-  must not swap the index under a running question. Others wait in line.
+- Questions take turns at the model in the hub's ``rag.turns.Line``, the
+  API's queue policy too: ``Settings.llm_slots`` at once (1 in process: a
+  2-core CPU gains nothing from two generations), the others waiting in
+  order, shown their place, refused with "try again in ~N s" past
+  ``max_wait``. So Gradio runs question events without a limit of its own,
+  and a waiting question yields every second, which is when Gradio notices
+  a visitor who left and closes the question (its place is freed). Adding
+  and removing articles run one at a time and take an exclusive turn.
+- Beyond loopback the page is for asking: adding and removing articles
+  (paste, upload, fetch, feeds, remove) is not even built unless
+  ``--allow-edits`` is given, and each visitor's address may ask
+  ``Settings.rate_limit`` questions a minute.
 - Follow-ups are rewritten by rules (``rag.followup``) before retrieval and
   the rewrite is shown in small print, so a wrong guess is visible.
 - Nothing heavy happens at import or in ``build_app``: engines and models
@@ -48,6 +56,7 @@ from rag.net import is_loopback
 from rag.pipeline import Engine
 from rag.records import Answer
 from rag.settings import RETRIEVERS, load_settings
+from rag.turns import Rate
 from rag.ui import render
 from rag.ui.engines import EngineHub, installed_models
 from rag.ui.render import Turn
@@ -59,6 +68,8 @@ DEFAULT_PORT = 7860
 ENGINE_GROUP = "engine"
 WATCH_EVERY = 900  # seconds between two rounds of feed watching in the page, as rag watch's default
 BM25_ONLY = "The index is still being built: these paragraphs were found by BM25 alone."
+WAIT_POLL = 1.0  # seconds between two updates of a waiting question's place
+EDITS_OFF = "Adding and removing articles is off on this server (start it with --allow-edits to turn it on)."
 
 
 def _history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
@@ -66,9 +77,19 @@ def _history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
 
 
 def ask_stream(
-    hub: EngineHub, question: str, turns: list[Turn], model: str | None, k: float | None, retriever: str | None
+    hub: EngineHub,
+    question: str,
+    turns: list[Turn],
+    model: str | None,
+    k: float | None,
+    retriever: str | None,
+    rate: Rate | None = None,
+    client: str = "",
 ) -> Iterator[tuple[object, list[Turn], str, object]]:
-    """One question: yields (question box, turns, transcript HTML, sources HTML) as the answer streams."""
+    """One question: yields (question box, turns, transcript HTML, sources HTML) as the answer streams.
+
+    The question first waits for its turn in ``hub.line`` (its place shown); ``rate`` limits ``client``.
+    """
     question = " ".join((question or "").split())
     if not question:
         yield gr.skip(), turns, gr.skip(), gr.skip()
@@ -78,26 +99,46 @@ def ask_stream(
     turns = [*turns, turn]
     yield "", turns, render.render_transcript(turns), render.render_sources(turns)
     try:
-        engine = hub.engine(model)
-        k = int(k) if k else engine.settings.k
-        # Another retriever than the configured one: retrieve with it and hand the model its hits.
-        other = retriever and retriever != hub.settings.retriever
-        hits = engine.retrieve(standalone, k, retriever) if other else None
-        draft = ""
-        for item in engine.stream(standalone, k, hits=hits):
-            if isinstance(item, Answer):
-                turn = replace(turn, answer=item, draft="", note="" if engine.index.dense else BM25_ONLY)
-            else:
-                draft += item
-                turn = replace(turn, draft=draft)
-            turns = [*turns[:-1], turn]
-            # The sources only change once, at the end: don't resend them with every token.
-            sources = render.render_sources(turns) if turn.answer is not None else gr.skip()
-            yield gr.skip(), turns, render.render_transcript(turns), sources
-    except RagError as err:
+        if rate is not None:
+            rate.check(client)
+        with hub.line.enter() as ticket:
+            ahead = ticket.wait(0)
+            while ahead:
+                if ahead == turn.waiting:  # nothing new to show; yielding lets Gradio notice a visitor who left
+                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                else:
+                    turn = replace(turn, waiting=ahead)
+                    turns = [*turns[:-1], turn]
+                    yield gr.skip(), turns, render.render_transcript(turns), gr.skip()
+                ahead = ticket.wait(WAIT_POLL)
+            turn = replace(turn, waiting=0)
+            yield from _answered(hub, turns[:-1], turn, model, k, retriever)
+    except RagError as err:  # Busy among them: the line was too long, or this visitor asked too often
         log.warning("question %r failed: %s", standalone, err)
-        turns = [*turns[:-1], replace(turn, error=str(err))]
+        turns = [*turns[:-1], replace(turn, error=str(err), waiting=0)]
         yield gr.skip(), turns, render.render_transcript(turns), render.render_sources(turns)
+
+
+def _answered(
+    hub: EngineHub, before: list[Turn], turn: Turn, model: str | None, k: float | None, retriever: str | None
+) -> Iterator[tuple[object, list[Turn], str, object]]:
+    """The answer to ``turn`` as it streams, during its turn at the model (``ask_stream``)."""
+    engine = hub.engine(model)
+    k = int(k) if k else engine.settings.k
+    # Another retriever than the configured one: retrieve with it and hand the model its hits.
+    other = retriever and retriever != hub.settings.retriever
+    hits = engine.retrieve(turn.standalone, k, retriever) if other else None
+    draft = ""
+    for item in engine.stream(turn.standalone, k, hits=hits):
+        if isinstance(item, Answer):
+            turn = replace(turn, answer=item, draft="", note="" if engine.index.dense else BM25_ONLY)
+        else:
+            draft += item
+            turn = replace(turn, draft=draft)
+        turns = [*before, turn]
+        # The sources only change once, at the end: don't resend them with every token.
+        sources = render.render_sources(turns) if turn.answer is not None else gr.skip()
+        yield gr.skip(), turns, render.render_transcript(turns), sources
 
 
 def _article_choices(hub: EngineHub) -> list[tuple[str, str]]:
@@ -214,10 +255,15 @@ def remove_selected(hub: EngineHub, article_id: str | None) -> tuple[str, object
     return _articles_view(hub, f"Removed {path.name}.")
 
 
-def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
-    """The chat page over ``engine`` (default: built from settings on first use); nothing is loaded here."""
+def build_app(engine: Engine | EngineHub | None = None, edits: bool = True, rate_limit: int = 0) -> gr.Blocks:
+    """The chat page over ``engine`` (default: built from settings on first use); nothing is loaded here.
+
+    ``edits``: build the controls that add and remove articles (off: the page only asks);
+    ``rate_limit``: questions a minute per visitor address (0: no limit).
+    """
     hub = engine if isinstance(engine, EngineHub) else EngineHub(engine)
     settings = hub.settings
+    rate = Rate(rate_limit) if rate_limit else None
 
     with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
         turns = gr.State([])
@@ -250,33 +296,9 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
                 )
         with gr.Accordion("Articles", open=True, elem_id="articles-panel"):
             article_list = gr.HTML(elem_id="article-list", js_on_load=None, css_template=render.CSS)
-            with gr.Row():
-                with gr.Column():
-                    with gr.Tab("Paste an article"):
-                        title_box = gr.Textbox(
-                            label="Title (optional: else the first line is the title)", elem_id="new-title"
-                        )
-                        text_box = gr.Textbox(label="Article text", lines=6, elem_id="new-text")
-                        add_button = gr.Button("Add article", elem_id="add-article")
-                    with gr.Tab("Upload a file"):
-                        upload = gr.File(
-                            label=f"{', '.join(FORMATS)} (web pages are read for their main text)",
-                            file_types=list(FORMATS),
-                            type="filepath",
-                            elem_id="upload",
-                        )
-                    with gr.Tab("Add from the web"):
-                        url_box = gr.Textbox(label="URL of an article, or of an RSS/Atom feed", elem_id="new-url")
-                        feed_box = gr.Checkbox(label="It is a feed: add every entry not yet here", elem_id="is-feed")
-                        fetch_button = gr.Button("Fetch and add", elem_id="fetch-article")
-                        watch_box = gr.Checkbox(
-                            label=f"Re-read the remembered feeds every {WATCH_EVERY // 60} minutes",
-                            elem_id="watch-feeds",
-                        )
-                        watch_timer = gr.Timer(WATCH_EVERY, active=False)
-                with gr.Column():
-                    remove_choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice")
-                    remove_button = gr.Button("Remove article", variant="stop", size="sm", elem_id="remove-article")
+            remove_choice = _edit_controls(hub, article_list) if edits else None
+            if not edits:
+                gr.Markdown(EDITS_OFF, elem_id="edits-off")
         with gr.Accordion("Settings", open=False, elem_id="settings"):
             model = gr.Dropdown(
                 label="Model",
@@ -293,15 +315,18 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
         ask_inputs = [question, turns, model, k, retriever]
         ask_outputs = [question, turns, transcript, sources]
 
-        def on_ask(q: str, t: list[Turn], m: str, kk: float, r: str) -> Iterator[tuple[object, ...]]:
-            yield from ask_stream(hub, q, t, m, kk, r)
+        def on_ask(
+            q: str, t: list[Turn], m: str, kk: float, r: str, request: gr.Request
+        ) -> Iterator[tuple[object, ...]]:
+            client = request.client.host if request is not None and request.client else ""
+            yield from ask_stream(hub, q, t, m, kk, r, rate, client)
 
         for trigger in (question.submit, ask_button.click):
             trigger(
                 on_ask,
                 ask_inputs,
                 ask_outputs,
-                concurrency_id=ENGINE_GROUP,
+                concurrency_limit=None,  # the line (rag.turns) orders questions, and shows each its place
                 show_progress="hidden",
                 trigger_mode="once",
                 api_name="ask" if trigger == question.submit else False,
@@ -313,50 +338,86 @@ def build_app(engine: Engine | EngineHub | None = None) -> gr.Blocks:
             queue=False,
             api_name=False,
         )
-        add_button.click(
-            lambda ti, te: add_pasted(hub, ti, te),
-            [title_box, text_box],
-            [article_list, remove_choice, title_box, text_box],
-            concurrency_id=ENGINE_GROUP,
-            api_name=False,
-        )
-        upload.upload(
-            lambda f: add_uploaded(hub, f),
-            [upload],
-            [article_list, remove_choice, upload],
-            concurrency_id=ENGINE_GROUP,
-            api_name=False,
-        )
-        fetch_button.click(
-            lambda u, f: add_from_web(hub, u, f),
-            [url_box, feed_box],
-            [article_list, remove_choice, url_box],
-            concurrency_id=ENGINE_GROUP,
-            api_name=False,
-        )
-        watch_box.change(lambda on: gr.Timer(active=on), [watch_box], [watch_timer], queue=False, api_name=False)
-        watch_timer.tick(
-            lambda: watch_feeds(hub),
-            None,
-            [article_list, remove_choice],
-            concurrency_id=ENGINE_GROUP,
-            show_progress="hidden",
-            api_name=False,
-        )
-        remove_button.click(
-            lambda a: remove_selected(hub, a),
-            [remove_choice],
-            [article_list, remove_choice],
-            concurrency_id=ENGINE_GROUP,
-            api_name=False,
-        )
         # The article list is a snapshot: showing it never waits behind a generation.
-        app.load(
-            lambda: _articles_view(hub), None, [article_list, remove_choice], concurrency_limit=None, api_name=False
-        )
+        if remove_choice is not None:
+            app.load(
+                lambda: _articles_view(hub), None, [article_list, remove_choice], concurrency_limit=None,
+                api_name=False,
+            )
+        else:
+            app.load(lambda: _articles_view(hub)[0], None, [article_list], concurrency_limit=None, api_name=False)
 
     app.queue(default_concurrency_limit=1)
     return app
+
+
+def _edit_controls(hub: EngineHub, article_list: gr.HTML) -> gr.Dropdown:
+    """Paste, upload, fetch, watch and remove, wired to refresh the index; returns the remove choice.
+
+    They run one at a time (one concurrency group of size 1), each refresh in an exclusive turn.
+    """
+    with gr.Row():
+        with gr.Column():
+            with gr.Tab("Paste an article"):
+                title_box = gr.Textbox(label="Title (optional: else the first line is the title)", elem_id="new-title")
+                text_box = gr.Textbox(label="Article text", lines=6, elem_id="new-text")
+                add_button = gr.Button("Add article", elem_id="add-article")
+            with gr.Tab("Upload a file"):
+                upload = gr.File(
+                    label=f"{', '.join(FORMATS)} (web pages are read for their main text)",
+                    file_types=list(FORMATS),
+                    type="filepath",
+                    elem_id="upload",
+                )
+            with gr.Tab("Add from the web"):
+                url_box = gr.Textbox(label="URL of an article, or of an RSS/Atom feed", elem_id="new-url")
+                feed_box = gr.Checkbox(label="It is a feed: add every entry not yet here", elem_id="is-feed")
+                fetch_button = gr.Button("Fetch and add", elem_id="fetch-article")
+                watch_box = gr.Checkbox(
+                    label=f"Re-read the remembered feeds every {WATCH_EVERY // 60} minutes", elem_id="watch-feeds"
+                )
+                watch_timer = gr.Timer(WATCH_EVERY, active=False)
+        with gr.Column():
+            remove_choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice")
+            remove_button = gr.Button("Remove article", variant="stop", size="sm", elem_id="remove-article")
+    add_button.click(
+        lambda ti, te: add_pasted(hub, ti, te),
+        [title_box, text_box],
+        [article_list, remove_choice, title_box, text_box],
+        concurrency_id=ENGINE_GROUP,
+        api_name=False,
+    )
+    upload.upload(
+        lambda f: add_uploaded(hub, f),
+        [upload],
+        [article_list, remove_choice, upload],
+        concurrency_id=ENGINE_GROUP,
+        api_name=False,
+    )
+    fetch_button.click(
+        lambda u, f: add_from_web(hub, u, f),
+        [url_box, feed_box],
+        [article_list, remove_choice, url_box],
+        concurrency_id=ENGINE_GROUP,
+        api_name=False,
+    )
+    watch_box.change(lambda on: gr.Timer(active=on), [watch_box], [watch_timer], queue=False, api_name=False)
+    watch_timer.tick(
+        lambda: watch_feeds(hub),
+        None,
+        [article_list, remove_choice],
+        concurrency_id=ENGINE_GROUP,
+        show_progress="hidden",
+        api_name=False,
+    )
+    remove_button.click(
+        lambda a: remove_selected(hub, a),
+        [remove_choice],
+        [article_list, remove_choice],
+        concurrency_id=ENGINE_GROUP,
+        api_name=False,
+    )
+    return remove_choice
 
 
 def launch(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **kwargs: object) -> None:
@@ -395,6 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--insecure-public", action="store_true", help="allow a non-loopback host without a login (RAG_WEB_PASSWORD)"
     )
+    parser.add_argument(
+        "--allow-edits",
+        action="store_true",
+        help="on a non-loopback host, let visitors add and remove articles (on loopback they always can)",
+    )
     return parser
 
 
@@ -409,7 +475,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     password = os.environ.get("RAG_WEB_PASSWORD") or None
     auth = (os.environ.get("RAG_WEB_USER") or "rag", password) if password else None
-    if not is_loopback(args.host) and auth is None:
+    local = is_loopback(args.host)
+    edits = local or args.allow_edits
+    if not local and auth is None:
         if not args.insecure_public:
             print(
                 f"app.py: error: listening on {args.host} needs a login: set RAG_WEB_PASSWORD (and RAG_WEB_USER, "
@@ -417,12 +485,12 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        print(
-            f"app.py: listening on {args.host}: anyone who can reach it can ask and add or remove articles",
-            file=sys.stderr,
-        )
+        can = "ask and add or remove articles" if edits else "ask"
+        print(f"app.py: warning: listening on {args.host} without a login: anyone who can reach it can {can}",
+              file=sys.stderr)
     hub = EngineHub(settings=settings)
-    app = build_app(hub)
+    # Behind loopback every visitor is this machine's own; beyond it, each address gets its share.
+    app = build_app(hub, edits=edits, rate_limit=0 if local else settings.rate_limit)
     if not args.no_warm_up:
         # A daemon thread: the server is up at once and questions wait for the warm-up (hub lock).
         threading.Thread(target=_warm_up, args=(hub,), name="warm-up", daemon=True).start()

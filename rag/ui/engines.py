@@ -9,13 +9,14 @@ right after the server starts, which loads both models and lets llama.cpp
 evaluate (and cache) the fixed prompt prefix, so the first visitor does not
 pay for it.
 
-Concurrency: the Gradio queue runs every event that touches an engine in
-one concurrency group of size 1 (generation, adding and removing articles),
-so an index refresh never runs under a streaming answer. The lock here
-guards what runs outside that group: building engines, loading the index on
-first use (the first page view may race the first question) and the
-warm-up. The article list is kept as an immutable snapshot so showing it
-never waits for a long generation.
+Concurrency: questions take turns at the model in ``line``
+(``rag.turns.Line``, the API's policy too: ``Settings.llm_slots`` at once,
+the others waiting in order up to ``max_wait``); ``refresh`` takes an
+exclusive turn, so the index is never swapped under an answer. The lock
+here guards building engines, loading the index on first use (the first
+page view may race the first question) and the warm-up. The article list is
+kept as an immutable snapshot so showing it never waits for a long
+generation.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rag import gguf
 from rag.pipeline import Engine
 from rag.records import Answer, ArticleEntry, IndexReport
 from rag.settings import Settings, load_settings
+from rag.turns import Line
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class EngineHub:
         self._engines: dict[str, Engine] = {}
         self._lock = threading.RLock()  # re-entered by warm_up -> engine
         self._articles: tuple[ArticleEntry, ...] | None = None
+        self.line = Line(self.settings.llm_slots, self.settings.max_wait)
 
     def engine(self, model: str | None = None) -> Engine:
         """The engine for ``model`` (the injected/default one for the default model)."""
@@ -72,15 +75,19 @@ class EngineHub:
         """Re-index the articles folder; every engine built so far sees the new index.
 
         The base engine embeds what changed and saves in the background (the page
-        answers from the new index at once); the others share its index.
+        answers from the new index at once); the others share its index. It runs
+        alone: after the answers in progress, before the questions waiting
+        (``rag.turns.Busy`` past ``max_wait``).
         """
         base = self.engine()
-        report = base.refresh(wait=False)
-        with self._lock:
-            others = [e for e in self._engines.values() if e is not base]
-        for other in others:
-            other.share_index(base)
-        self._articles = base.index.articles
+        with self.line.enter(exclusive=True) as ticket:
+            ticket.wait()
+            report = base.refresh(wait=False)
+            with self._lock:
+                others = [e for e in self._engines.values() if e is not base]
+            for other in others:
+                other.share_index(base)
+            self._articles = base.index.articles
         return report
 
     def warm_up(self) -> None:

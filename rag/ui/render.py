@@ -40,6 +40,7 @@ class Turn:
     answer: Answer | None = None
     error: str = ""
     note: str = ""  # e.g. answered from BM25 alone while the index is still being built
+    waiting: int = 0  # questions ahead of this one in the line for the model (rag.turns)
 
 
 def esc(text: str) -> str:
@@ -165,6 +166,12 @@ def _answer_html(turn: Turn) -> str:
     if turn.error:
         return f'<div class="answer error">Could not answer: {esc(turn.error)}</div>'
     if answer is None:
+        if turn.waiting:
+            ahead = f"{turn.waiting} question{'s' * (turn.waiting != 1)}"
+            return (
+                f'<div class="answer pending waiting"><span class="muted">Waiting for the model: {ahead} '
+                "ahead of yours…</span></div>"
+            )
         if not turn.draft:
             return '<div class="answer pending"><span class="muted">Searching the articles…</span></div>'
         return f'<div class="answer draft">{esc(turn.draft)}<span class="cursor">▍</span></div>'
