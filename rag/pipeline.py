@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import cite, generate, index, ingest, rerank, retrieve, when
+from rag import cite, generate, header, index, ingest, rerank, retrieve, when
 from rag.crossencoder import OnnxCrossEncoder
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.errors import RagError
@@ -241,6 +241,12 @@ class Engine:
         week" means the week before it (``rag.when``).
         """
         question, s, started = clean_question(question), self.settings, time.perf_counter()
+        field = header.asked_field(question) if s.headers and hits is None else None
+        if field is not None:
+            from_header = self._from_header(question, field, k or s.k, as_of or date.today(), started)
+            if from_header is not None:
+                yield from_header
+                return
         query = self.query_embedder.embed([question])[0]
         found, dated = self._found(question, query, k or s.k, hits, as_of or date.today())
         if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
@@ -259,14 +265,42 @@ class Engine:
                 answer = self._verified(question, again, whole.hits, answer.timings.plus(again))
         yield self._dated(answer, dated)
 
+    def _from_header(self, question: str, field: str, k: int, as_of: date, started: float) -> Answer | None:
+        """A question about an article's byline, date, outlet, title or URL (``rag.header``): the article found
+        by its topic (among an outlet's, when the question names one), answered from its header and cited to it.
+        None when the header lacks a date, outlet, title or URL: a question shaped like that may be about the news.
+        """
+        s, entries = self.settings, {a.id: a for a in self.index.articles}
+        about = header.topic(question, field) or question
+        named = header.named_outlets(question, sorted({a.outlet for a in entries.values()}))
+        only = np.array([p.outlet in named for p in self.index.paragraphs]) if named else None
+        found, dated = self._found(about, self.query_embedder.embed([about])[0], k, None, as_of, only)
+        timings = Timings(retrieve=time.perf_counter() - started)
+        if not found or retrieve.evidence(about, found, self.bm25) < s.min_score:
+            return self._dated(cite.abstention(question, found, timings, s.model), dated)
+        chosen = [found[0].paragraph.article_id]
+        if field == "outlet":  # "which outlet reported ...?": every article of the story the reranker holds answering
+            chosen += [h.paragraph.article_id for h in found[1:] if (h.relevance or 0.0) >= s.min_relevance]
+        articles = [entries[a] for a in dict.fromkeys(chosen)]
+        if field != "authors" and not header.value(articles[0], field):
+            return None
+        return self._dated(header.answer(question, field, articles, found, timings), dated)
+
     def _found(
-        self, question: str, query: np.ndarray, k: int, hits: Sequence[Hit] | None, as_of: date
+        self,
+        question: str,
+        query: np.ndarray,
+        k: int,
+        hits: Sequence[Hit] | None,
+        as_of: date,
+        only: np.ndarray | None = None,
     ) -> tuple[list[Hit], _Dating]:
-        """The ``k`` hits to answer from (retrieved unless ``hits`` are given) and what their dates mean."""
+        """The ``k`` hits to answer from (retrieved unless ``hits`` are given, among the ``only`` paragraphs when
+        given) and what their dates mean."""
         window = self._window(question, as_of)
         first = self._since(as_of, window)
         if hits is None:
-            found, older = self._retrieve(question, query, k, window=window, first=first, as_of=as_of)
+            found, older = self._retrieve(question, query, k, window=window, first=first, as_of=as_of, only=only)
         else:
             found, older = list(hits)[:k], []
         return found, _Dating(window=window, older=tuple(older), first=first)
@@ -326,11 +360,15 @@ class Engine:
         window: Window | None = None,
         first: date | None = None,
         as_of: date | None = None,
+        only: np.ndarray | None = None,
     ) -> tuple[list[Hit], list[Hit]]:
         """(the ``k`` best hits, the best older news left out): retrieved among the paragraphs published
-        from ``first`` to ``as_of`` (``rag.when.news``), reranked when on, those from ``window`` preferred."""
+        from ``first`` to ``as_of`` (``rag.when.news``) and in ``only`` (a boolean per paragraph), reranked when
+        on, those from ``window`` preferred."""
         s, retriever = self.settings, retriever or self.settings.retriever
         allowed = when.news(self._dated_corpus()[2], first, as_of) if s.dates and as_of else None
+        if only is not None:
+            allowed = only if allowed is None else allowed & only
         found = retrieve.hits(self.index, query, question, max(k, s.rerank), retriever, self.bm25, allowed)
         found = rerank.rerank(question, found, self.reranker) if s.rerank else found
         found = retrieve.one_per_story(when.prefer(found, window, when.PREFER_BONUS), self.index)[:k]

@@ -15,7 +15,8 @@ from datetime import date
 
 @dataclass(frozen=True, kw_only=True)
 class Paragraph:
-    """One answerable paragraph; ``id`` is ``"<article_id>:<number>"`` (1-based).
+    """One answerable paragraph; ``id`` is ``"<article_id>:<number>"`` (1-based; 0 is the article's header,
+    ``rag.header``, which is cited but never indexed).
 
     ``date`` (YYYY-MM-DD, "" when unknown) and ``outlet`` are its article's,
     kept here so that every citation can show them.
@@ -28,6 +29,15 @@ class Paragraph:
     text: str
     date: str = ""
     outlet: str = ""
+
+    @property
+    def place(self) -> str:
+        """Where in its article: "paragraph 8", or "article header" for number 0 (``rag.header``).
+
+        >>> Paragraph(id="a:0", article_id="a", article_title="A", number=0, text="Title: A").place
+        'article header'
+        """
+        return "article header" if self.number == 0 else f"paragraph {self.number}"
 
     @property
     def provenance(self) -> str:

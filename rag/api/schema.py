@@ -66,6 +66,7 @@ def paragraph_json(p: Paragraph) -> dict:
         "article_id": p.article_id,
         "title": p.article_title,
         "number": p.number,
+        "kind": "header" if p.number == 0 else "paragraph",
         "date": p.date,
         "outlet": p.outlet,
         "text": p.text,

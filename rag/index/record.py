@@ -76,9 +76,9 @@ class Index:
         ]
 
     def copies_of(self, paragraph_id: str) -> tuple[Paragraph, ...]:
-        """The same paragraph in other articles (empty for a paragraph only one article has)."""
-        i = self.positions[paragraph_id]
-        return tuple(self.paragraphs[j] for j in self.copies.get(i, ()) if j != i)
+        """The same paragraph in other articles (empty for a paragraph only one article has, or a header)."""
+        i = self.positions.get(paragraph_id)
+        return () if i is None else tuple(self.paragraphs[j] for j in self.copies.get(i, ()) if j != i)
 
     @property
     def dense(self) -> bool:

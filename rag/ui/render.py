@@ -100,7 +100,7 @@ def highlighted(paragraph: str, evidence: Sequence[str]) -> str:
 def _hit_list(hits: Sequence[Hit]) -> str:
     items = "".join(
         f'<li class="hit"><div class="hit-head"><span class="ptitle">{esc(h.paragraph.article_title)}</span> '
-        f'<span class="small muted">{esc(h.paragraph.provenance)} · paragraph {h.paragraph.number} · '
+        f'<span class="small muted">{esc(h.paragraph.provenance)} · {h.paragraph.place} · '
         f"score {h.score:.2f}</span></div>"
         f'<div class="hit-text">{esc(h.paragraph.text)}</div></li>'
         for h in hits
@@ -131,7 +131,7 @@ def _sources_of(turn: Turn) -> str:
             f'<div class="src" id="{cite_id(turn.number, marker)}">'
             f'<div class="src-head"><span class="marker">[{marker}]</span> '
             f'<span class="ptitle">{esc(p.article_title)}</span>'
-            f'<div class="small muted">{esc(p.provenance)} · paragraph {p.number} · support {support:.2f}</div></div>'
+            f'<div class="small muted">{esc(p.provenance)} · {p.place} · support {support:.2f}</div></div>'
             f'<div class="src-text">{highlighted(p.text, [c.evidence for c in cites])}</div>'
             f'<ul class="claims">{claims}</ul></div>'
         )

@@ -1,0 +1,166 @@
+"""Article headers as facts: who wrote an article, when it was published, by which outlet, its title and URL.
+
+News carries facts outside its paragraphs: the byline, the date, the outlet.
+They are kept as an article's metadata (``ArticleEntry``), and a question
+about one of them ("who wrote the article about the port strike?", "when
+was the report on ... published?", "which outlet reported ...?") is
+answered from it, not by the model: the article is found by retrieving its
+topic, and the answer is composed here from the header and cited to it. The
+header is a paragraph of its own kind: number 0 of its article
+(``Paragraph.place`` says "article header"), whose text lists the fields, so
+every citation, card and JSON shape that shows a paragraph shows it too.
+
+Only the *shape* of the question is read (``asked_field``): a question must
+name an article-like thing (article, story, report, headline, byline,
+outlet, newspaper) and ask for one field; "who reported the fire?" is a
+question about the news, not about a byline. Where the article gives no
+author or date, the answer says so; it never guesses.
+
+>>> asked_field("Who wrote the article about the Kenosha school board's vote?")
+'authors'
+>>> asked_field("Which outlet reported the plan to build a battery factory?"), asked_field("Who reported the fire?")
+('outlet', None)
+>>> topic("On what date was the report about Peterhead skippers and the mackerel cut published?", "date")
+'Peterhead skippers and the mackerel cut'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.records import Answer, ArticleEntry, Citation, Hit, Paragraph, Timings
+
+FIELDS = ("authors", "date", "outlet", "title", "url")
+_THING = r"(?:article|story|report|piece|item|headline|byline|column|feature)"
+# A header question refers to an article of the archive: "the article about ...", "the Meridian Wire story",
+# "its report", "the byline"; "who wrote the poem?" or "a lawsuit against which newspaper?" ask about the news.
+_REF = re.compile(rf"\b(?:the|this|that|its|an?)\s+(?:[\w'’-]+\s+){{0,3}}?{_THING}s?\b|\bbyline\b", re.I)
+_ASKS: tuple[tuple[str, re.Pattern[str], bool], ...] = (  # (field, pattern, needs a reference to an article)
+    ("url", re.compile(r"\b(?:url|web address|link)\b", re.I), True),
+    ("title", re.compile(r"\b(?:headline|title)\b|\bheadlined\b", re.I), True),
+    ("authors", re.compile(r"\bwho (?:wrote|authored|penned)\b|\b(?:authors?|writers?|reporters?|journalists?)\b"
+                           r"|\bbyline\b|\bwritten by\b", re.I), True),
+    ("outlet", re.compile(r"\b(?:which|what) (?:news )?(?:outlets?|news organi[sz]ations?)\b", re.I), False),
+    ("outlet", re.compile(r"\b(?:which|what) (?:news )?(?:publications?|newspapers?|papers?|websites?|sites?|agency|"
+                          r"agencies|wire "
+                          r"services?|networks?)\s+(?:reported|published|ran|broke|carried)\b|\bwho published\b", re.I),
+     True),
+    ("date", re.compile(r"\b(?:when|what (?:day|date)|on what (?:day|date)|which (?:day|date))\b.*\b(?:published|"
+                        r"publish|posted|written|appeared|ran|come out|came out)\b|\bpublication date\b", re.I), True),
+)
+_FRAME = re.compile(rf"^.*\b(?:{_THING}s?|published|reported|wrote)\b\s+(?:about|on|covering|reporting on|"
+                    r"regarding|that (?:reported|covered|described))\s+", re.I)
+_FIELD_WORDS = re.compile(rf"\b(?:who|when|what|which|wrote|written|authors?|byline|published|publish|outlets?|"
+                          rf"newspapers?|headline|title|url|link|date|day|news|{_THING}s?|the|did|was|is|its|on)\b",
+                          re.I)
+
+
+def asked_field(question: str) -> str | None:
+    """The header field ``question`` asks for (one of ``FIELDS``), or None for a question about the news."""
+    for field, pattern, needs_ref in _ASKS:
+        if pattern.search(question) and (not needs_ref or _REF.search(question)):
+            return field
+    return None
+
+
+def topic(question: str, field: str) -> str:
+    """What the article is about, as a search query: the question without its asking frame."""
+    tail = _FRAME.sub("", question, count=1)
+    if tail == question:  # no "about ...": the question minus the words that ask for the field
+        tail = _FIELD_WORDS.sub(" ", question)
+    if field == "date":
+        tail = re.sub(r"\s+(?:published|posted|written|run|released)\b.*$", "", tail, flags=re.I)
+    return " ".join(tail.strip(" ?.!").split())
+
+
+def named_outlets(question: str, outlets: Sequence[str]) -> set[str]:
+    """The outlets of the archive that ``question`` names ("the Meridian Wire story about ...").
+
+    >>> sorted(named_outlets("Who wrote the Meridian Wire story?", ["Meridian Wire", "Harbor Gazette", ""]))
+    ['Meridian Wire']
+    """
+    asked = question.casefold()
+    return {o for o in outlets if o and re.search(rf"\b{re.escape(o.casefold())}\b", asked)}
+
+
+def paragraph(entry: ArticleEntry) -> Paragraph:
+    """An article's header as a citable paragraph: number 0, one line per field (those it lacks said so)."""
+    lines = [
+        f"Title: {entry.title}",
+        f"Authors: {', '.join(entry.authors)}" if entry.authors else "Authors: none named (no byline)",
+        f"Published: {entry.date[:10]}" if entry.date else "Published: no date given",
+        f"Outlet: {entry.outlet}" if entry.outlet else "Outlet: not named",
+        f"Source: {entry.url}" if entry.url else "Source: no URL",
+    ]
+    return Paragraph(
+        id=f"{entry.id}:0",
+        article_id=entry.id,
+        article_title=entry.title,
+        number=0,
+        text="\n".join(lines),
+        date=entry.date[:10],
+        outlet=entry.outlet,
+    )
+
+
+def _names(names: Sequence[str]) -> str:
+    """Names as a sentence lists them.
+
+    >>> _names(["A"]), _names(["A", "B"]), _names(["A", "B", "C"])
+    ('A', 'A and B', 'A, B and C')
+    """
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def value(entry: ArticleEntry, field: str) -> str:
+    """The field's value ("" where the article has none): what an evaluation scores."""
+    return {
+        "authors": _names(entry.authors) if entry.authors else "",
+        "date": entry.date[:10],
+        "outlet": entry.outlet,
+        "title": entry.title,
+        "url": entry.url,
+    }[field]
+
+
+def claim(entry: ArticleEntry, field: str) -> tuple[str, str]:
+    """(the answer sentence about ``entry``'s ``field``, the header line that states it).
+
+    >>> e = ArticleEntry(id="a", title="Port strike", subtitle="", byline="", authors=("Ana Reis",),
+    ...     date="2025-03-04", updated="", outlet="Meridian Wire", url="", path="", sha256="", first_row=0, rows=1,
+    ...     first_paragraph=0, paragraphs=1, first_sentence=0, sentences=1)
+    >>> claim(e, "authors"), claim(e, "url")[0]
+    (('“Port strike” was written by Ana Reis', 'Authors: Ana Reis'), '“Port strike” gives no source URL')
+    """
+    found, title = value(entry, field), f"“{entry.title}”"
+    line = next(x for x in paragraph(entry).text.splitlines() if x.startswith(_LINE[field]))
+    if not found:
+        missing = {"authors": "names no author: it has no byline", "date": "gives no publication date",
+                   "outlet": "does not name its outlet", "url": "gives no source URL", "title": "has no title"}
+        return f"{title} {missing[field]}", line
+    said = {"authors": f"was written by {found}", "date": f"was published on {found}",
+            "outlet": f"was published by {found}", "url": f"was published at {found}"}
+    return (f"The article's headline is {title}" if field == "title" else f"{title} {said[field]}"), line
+
+
+_LINE = {"authors": "Authors:", "date": "Published:", "outlet": "Outlet:", "title": "Title:", "url": "Source:"}
+
+
+def answer(question: str, field: str, entries: Sequence[ArticleEntry], hits: Sequence[Hit], timings: Timings) -> Answer:
+    """The answer about ``field`` of each of ``entries`` (the articles found), each sentence cited to its header."""
+    sentences, citations = [], []
+    for marker, entry in enumerate(entries, start=1):
+        said, line = claim(entry, field)
+        sentences.append(f"{said} [{marker}].")
+        citations.append(Citation(marker=marker, paragraph=paragraph(entry), support=1.0, sentence=said, evidence=line))
+    short = "; ".join(value(e, field) or ("no byline" if field == "authors" else "") for e in entries)
+    return Answer(
+        question=question,
+        text=" ".join(sentences),
+        short=short,
+        citations=tuple(citations),
+        hits=tuple(hits),
+        abstained=False,
+        timings=timings,
+    )
