@@ -38,10 +38,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from rag.prompts import ABSTAIN_TEXT, said_not_found, undefang
+from rag import attribute, coref
+from rag.prompts import ABSTAIN_TEXT, SAID_BY_OTHER, said_not_found, undefang
 from rag.records import Answer, Citation, Completion, Hit, Paragraph, Timings
 from rag.text import STOPWORDS, is_instruction, sentences, words
 
@@ -286,6 +287,29 @@ def evidence_of(claim: str, paragraph: str, question: str = "", min_support: flo
     return tuple(out)
 
 
+Earlier = Callable[[Paragraph], Sequence[Paragraph]]  # the paragraphs before one in its article, in order
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verified:
+    """What ``verify`` makes of an answer: the text with verified markers, their citations, the claims no
+    shown paragraph supports, and the claims verified as the words of someone else than the person asked
+    about (``elsewhere``, marker 0: "what did X say?" answered with Y's quote)."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    unsupported: tuple[str, ...]
+    elsewhere: tuple[tuple[Citation, str], ...] = ()  # (citation, its speaker)
+
+
+@dataclass(frozen=True)
+class _Proof:
+    """Why a paragraph verifies a claim: the evidence, and the earlier paragraph it needed (or None)."""
+
+    evidence: str
+    antecedent: Paragraph | None = None
+
+
 def verify(
     answer: str,
     shown: Sequence[Paragraph],
@@ -294,28 +318,49 @@ def verify(
     trust_marker: bool = False,
     relevance: Relevance | None = None,
     min_relevance: float = 0.0,
-) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
-    """(answer text with renumbered verified markers, citations, unsupported sentences).
+    *,
+    earlier: Earlier | None = None,
+    asked: str | None = None,
+) -> Verified:
+    """The answer with every claim verified: renumbered markers, citations, unsupported claims.
 
     Markers in the output are numbered by first appearance, [1], [2], ...,
-    each pointing at one paragraph; a marker the model wrote for a passage
-    that was not shown is treated like no marker. ``trust_marker`` keeps the
-    model's marker whenever its passage supports the claim (the rule before
-    question matching, kept to measure the difference). ``relevance`` (the
-    cross-encoder's ``score``) must rate the claim's evidence in a paragraph
-    (``evidence_of``) at least ``min_relevance`` as an answer to the question,
-    or that paragraph does not verify the claim.
+    each pointing at one paragraph (or one paragraph with its antecedent); a
+    marker the model wrote for a passage that was not shown is treated like no
+    marker. ``trust_marker`` keeps the model's marker whenever its passage
+    supports the claim (the rule before question matching, kept to measure the
+    difference). ``relevance`` (the cross-encoder's ``score``) must rate the
+    claim's evidence in a paragraph (``evidence_of``) at least
+    ``min_relevance`` as an answer to the question, or that paragraph does not
+    verify the claim; with ``earlier`` (the article before a paragraph), the
+    evidence may be read after the sentence that introduces someone it names
+    only by surname or title (``rag.coref``), and the citation names both
+    paragraphs. ``asked``: the question asks what that person said, so only
+    evidence that is theirs (``rag.attribute``) verifies a claim.
     """
-    parts = claims(answer)
-    by_sentence: dict[int, list[tuple[Claim, Paragraph | None, float]]] = {}
-    for claim in parts:
+    by_sentence: dict[int, list[tuple[Claim, Paragraph | None, float, _Proof | None]]] = {}
+    elsewhere: list[tuple[Citation, str]] = []
+    for claim in claims(answer):
         chosen: Paragraph | None = None
-        score = 0.0
+        score, proofs = 0.0, {}
         supported = [(support(claim.text, p.text, question), i, p) for i, p in enumerate(shown)]
         supported = [t for t in supported if t[0] >= min_support]
         if supported and relevance is not None and min_relevance > 0:
-            answering = [answers(claim.text, t[2].text, question, relevance, min_support) for t in supported]
-            supported = [t for t, a in zip(supported, answering, strict=True) if a >= min_relevance]
+            proofs = {t[2].id: _proof(claim.text, t[2], question, relevance, min_support, min_relevance, earlier)
+                      for t in supported}
+            supported = [t for t in supported if proofs[t[2].id] is not None]
+        if supported and asked:
+            theirs = {t[2].id: _speaker(claim.text, t[2], earlier) for t in supported}
+            mine = [t for t in supported if attribute.same_person(theirs[t[2].id] or "", asked)]
+            if not mine:  # verified, but as someone else's words: kept aside for the answer to say whose
+                other = max(supported, key=lambda t: (theirs[t[2].id] is not None, t[0], -t[1]))
+                said = theirs[other[2].id]
+                if said:
+                    evidence = best_evidence(claim.text, other[2].text)
+                    cited = Citation(marker=0, paragraph=other[2], support=other[0], sentence=claim.text,
+                                     evidence=evidence)
+                    elsewhere.append((cited, said))
+            supported = mine
         if supported and trust_marker:
             score, _, chosen = max(supported, key=lambda t: (t[1] + 1 == claim.marker, t[0], -t[1]))
         elif supported:
@@ -323,47 +368,81 @@ def verify(
                 supported,
                 key=lambda t: (question_share(claim.text, t[2].text, question), t[0], t[1] + 1 == claim.marker, -t[1]),
             )
+        proof = proofs.get(chosen.id) if chosen is not None else None
+        echoed = [p.text for p in shown] + ([proof.evidence] if proof and proof.antecedent else [])
         if not set(words(claim.text)) - set(words(question)) and not offers_choice(question):
             chosen, score = None, 1.0  # restates the question: nothing to support
-        elif any(echoes_question(claim.text, p.text, question) for p in shown):
+        elif any(echoes_question(claim.text, text, question) for text in echoed):
             chosen, score = None, 0.0
-        by_sentence.setdefault(claim.sentence, []).append((claim, chosen, score))
+        by_sentence.setdefault(claim.sentence, []).append((claim, chosen, score, proof))
 
-    numbers: dict[str, int] = {}
+    numbers: dict[tuple[str, ...], int] = {}
     citations: list[Citation] = []
     kept: list[str] = []
     unsupported: list[str] = []
     for items in by_sentence.values():
-        sentence_text = " ".join(c.text for c, _, _ in items)
-        if not any(p is not None for _, p, _ in items):
-            if any(s < min_support for _, _, s in items):
+        sentence_text = " ".join(c.text for c, *_ in items)
+        if not any(p is not None for _, p, _, _ in items):
+            if any(s < min_support for _, _, s, _ in items):
                 unsupported.append(sentence_text)
             continue
         pieces = []
-        for claim, paragraph, score in items:
+        for claim, paragraph, score, proof in items:
             if paragraph is None and score < min_support:  # unsupported claim inside a supported sentence
                 unsupported.append(claim.text)
                 continue
             if paragraph is None:
                 pieces.append(claim.text)
                 continue
-            if paragraph.id not in numbers:
-                numbers[paragraph.id] = len(numbers) + 1
-            marker = numbers[paragraph.id]
+            antecedent = proof.antecedent if proof is not None else None
             evidence = best_evidence(claim.text, paragraph.text)
-            citations.append(
-                Citation(
-                    marker=marker, paragraph=paragraph, support=round(score, 3), sentence=claim.text, evidence=evidence
-                )
-            )
-            pieces.append(f"{claim.text} [{marker}]")
+            if antecedent is not None and proof is not None:
+                evidence = proof.evidence
+            cited = Citation(marker=0, paragraph=paragraph, support=round(score, 3), sentence=claim.text,
+                             evidence=evidence, antecedent=antecedent)
+            key = tuple(p.id for p in cited.paragraphs)
+            numbers.setdefault(key, len(numbers) + 1)
+            citations.append(replace(cited, marker=numbers[key]))
+            pieces.append(f"{claim.text} [{numbers[key]}]")
         kept.append(_join(pieces, capitalize=sentence_text[:1].isupper()))
-    return " ".join(kept), tuple(citations), tuple(unsupported)
+    return Verified(text=" ".join(kept), citations=tuple(citations), unsupported=tuple(unsupported),
+                    elsewhere=tuple(elsewhere))
 
 
 def answers(claim: str, paragraph: str, question: str, relevance: Relevance, min_support: float = 0.5) -> float:
     """How well the claim's evidence in ``paragraph`` answers ``question``: ``relevance`` of ``evidence_of``, best."""
     return max(relevance(question, list(evidence_of(claim, paragraph, question, min_support))))
+
+
+def _proof(
+    claim: str,
+    paragraph: Paragraph,
+    question: str,
+    relevance: Relevance,
+    min_support: float,
+    min_relevance: float,
+    earlier: Earlier | None,
+) -> _Proof | None:
+    """How ``paragraph`` verifies ``claim`` as an answer to ``question``: by its own evidence, or that evidence
+    after the earlier sentence that says who it names (``rag.coref``); None if neither answers well enough."""
+    own = evidence_of(claim, paragraph.text, question, min_support)
+    scores = relevance(question, list(own))
+    if max(scores) >= min_relevance:
+        return _Proof(own[scores.index(max(scores))])
+    before = earlier(paragraph) if earlier is not None else ()
+    for sentence in dict.fromkeys(own[i] for i in range(len(own)) if own[i] in sentences(paragraph.text)):
+        found = coref.antecedent(sentence, [p.text for p in before])
+        if found is not None:
+            evidence = f"{found[1]} {sentence}"
+            if relevance(question, [evidence])[0] >= min_relevance:
+                return _Proof(evidence, before[found[0]])
+    return None
+
+
+def _speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None) -> str | None:
+    """Who says the claim's evidence in ``paragraph`` (``rag.attribute``)."""
+    before = [p.text for p in earlier(paragraph)] if earlier is not None else []
+    return attribute.speaker(best_evidence(claim, paragraph.text), paragraph.text, before)
 
 
 def _join(pieces: list[str], capitalize: bool = True) -> str:
@@ -409,26 +488,41 @@ def answer_from(
     model: str,
     relevance: Relevance | None = None,
     min_relevance: float = 0.0,
+    *,
+    earlier: Earlier | None = None,
+    asked: str | None = None,
 ) -> Answer:
-    """The model's raw answer verified against the shown paragraphs (``hits[i]`` was passage ``[i + 1]``)."""
+    """The model's raw answer verified against the shown paragraphs (``hits[i]`` was passage ``[i + 1]``).
+
+    Asked what ``asked`` said, an answer whose claims are all someone else's words says whose they are, quoting
+    the article's sentence (``SAID_BY_OTHER``), rather than giving them to ``asked``.
+    """
     raw = undefang(completion.text.strip())
     said = drop_partial_sentence(raw) if completion.truncated else raw
     details: dict = dict(raw=raw, prompt_tokens=completion.prompt_tokens, generated_tokens=completion.generated_tokens)
     if said_not_found(said):
         return abstention(question, hits, timings, model, **details)
-    text, citations, unsupported = verify(
-        said, [h.paragraph for h in hits], question, min_support, relevance=relevance, min_relevance=min_relevance
-    )
+    shown = [h.paragraph for h in hits]
+    verified = verify(said, shown, question, min_support, relevance=relevance, min_relevance=min_relevance,
+                      earlier=earlier, asked=asked)
+    text, citations, short = verified.text, verified.citations, strip_markers(verified.text)
+    if not citations and verified.elsewhere and asked:
+        other, speaker = verified.elsewhere[0]
+        article = [*(earlier(other.paragraph) if earlier else ()), other.paragraph]
+        speaker = attribute.full_name(speaker, [p.text for p in article])
+        words_ = other.evidence.strip().strip("“”\"")
+        text = SAID_BY_OTHER.format(speaker=speaker, asked=asked, words=words_)
+        citations, short = (replace(other, marker=1, sentence=text),), ""
     if not citations:
-        return abstention(question, hits, timings, model, unsupported=unsupported, **details)
+        return abstention(question, hits, timings, model, unsupported=verified.unsupported, **details)
     return Answer(
         question=question,
         text=text,
-        short=strip_markers(text),
+        short=short,
         citations=citations,
         hits=tuple(hits),
         abstained=False,
-        unsupported=unsupported,
+        unsupported=verified.unsupported,
         model=model,
         timings=timings,
         **details,

@@ -15,7 +15,10 @@ rules, not a model:
   the previous question and its answer's names appended as context.
 
 A question that needs none of this is returned unchanged, so a new topic is
-never polluted by the old one.
+never polluted by the old one. One case is not guessed: after a "who ...?"
+whose answer named several people, "what did he say?" could mean any of
+them, so ``clarification`` asks which one (the page and the API answer with
+that question instead of searching).
 
 Trade-off: a model rewrite would handle more phrasings but costs a second
 LLM call (seconds on a CPU) before retrieval even starts, and can drift; the
@@ -125,6 +128,28 @@ def _replace_pronouns(question: str, names: list[str]) -> str:
         possessive = low in _POSSESSIVE or (low == "her" and nxt[:1].isalpha() and nxt.lower() not in _OBJECT_FOLLOWERS)
         tokens[i] = f"{name}'s" if possessive else name
     return "".join(tokens)
+
+
+_SINGULAR = {"he", "she", "him", "his", "her", "hers"}
+WHICH_ONE = "Which one do you mean: {names}? Ask again with the name."
+
+
+def clarification(question: str, history: Sequence[tuple[str, str]]) -> str | None:
+    """The question to ask back when a singular pronoun could mean several people the last answer named.
+
+    >>> h = [("who met the Iraqi foreign minister?", "Mohammad Baqer Qalibaf [1] and Hassan Rouhani [2] met him.")]
+    >>> clarification("what did he say about the United States?", h)
+    'Which one do you mean: Mohammad Baqer Qalibaf or Hassan Rouhani? Ask again with the name.'
+    >>> clarification("what did they say?", h) is None, clarification("what did he say?", h[:0]) is None
+    (True, True)
+    """
+    words = {w.lower() for w in _WORD.findall(question)}
+    if not history or not words & _SINGULAR or not re.match(r"\s*who(?:m|se)?\b", history[-1][0], re.IGNORECASE):
+        return None
+    names, _ = _salient(question, history[-1:])
+    if len(names) < 2:
+        return None
+    return WHICH_ONE.format(names=", ".join(names[:-1]) + " or " + names[-1])
 
 
 # Words after "her" that show it is an object ("told her about"), not a possessive ("her party").

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import cite, generate, header, index, ingest, rerank, retrieve, when
+from rag import attribute, cite, generate, header, index, ingest, rerank, retrieve, when
 from rag.crossencoder import OnnxCrossEncoder
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.errors import RagError
@@ -241,12 +241,8 @@ class Engine:
         week" means the week before it (``rag.when``).
         """
         question, s, started = clean_question(question), self.settings, time.perf_counter()
-        field = header.asked_field(question) if s.headers and hits is None else None
-        if field is not None:
-            from_header = self._from_header(question, field, k or s.k, as_of or date.today(), started)
-            if from_header is not None:
-                yield from_header
-                return
+        if hits is None and (from_header := self._from_header(question, k or s.k, as_of or date.today(), started)):
+            return (yield from_header)  # a byline, date or outlet: the article's header answers, not the model
         query = self.query_embedder.embed([question])[0]
         found, dated = self._found(question, query, k or s.k, hits, as_of or date.today())
         if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
@@ -265,11 +261,15 @@ class Engine:
                 answer = self._verified(question, again, whole.hits, answer.timings.plus(again))
         yield self._dated(answer, dated)
 
-    def _from_header(self, question: str, field: str, k: int, as_of: date, started: float) -> Answer | None:
+    def _from_header(self, question: str, k: int, as_of: date, started: float) -> Answer | None:
         """A question about an article's byline, date, outlet, title or URL (``rag.header``): the article found
         by its topic (among an outlet's, when the question names one), answered from its header and cited to it.
-        None when the header lacks a date, outlet, title or URL: a question shaped like that may be about the news.
+        None for other questions, and when the header lacks a date, outlet, title or URL: a question shaped
+        like that may be about the news.
         """
+        field = header.asked_field(question) if self.settings.headers else None
+        if field is None:
+            return None
         s, entries = self.settings, {a.id: a for a in self.index.articles}
         about = header.topic(question, field) or question
         named = header.named_outlets(question, sorted({a.outlet for a in entries.values()}))
@@ -332,10 +332,13 @@ class Engine:
         return replace(answer, note=note, citations=citations)
 
     def _verified(self, question: str, completion: Completion, shown: Sequence[Hit], timings: Timings) -> Answer:
-        """The model's answer with only the claims the shown paragraphs verify (``rag.cite.answer_from``)."""
+        """The model's answer with only the claims the shown paragraphs verify (``rag.cite.answer_from``): by
+        their evidence alone or with an earlier paragraph of the article (``rag.coref``), and, asked what
+        someone said, by their own words (``rag.attribute``)."""
         s, relevance = self.settings, self.reranker.score if self.settings.rerank else None
         return cite.answer_from(
-            question, completion, shown, timings, s.min_support, s.model, relevance, s.min_relevance
+            question, completion, shown, timings, s.min_support, s.model, relevance, s.min_relevance,
+            earlier=self.index.before, asked=attribute.asked_speaker(question),
         )
 
     def ask(

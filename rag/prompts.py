@@ -33,6 +33,8 @@ from typing import TypeVar
 
 NOT_FOUND = "NOT FOUND"
 ABSTAIN_TEXT = "The articles don't say."
+# "What did X say about T?" when the articles give the words on T to Y (rag.cite, rag.attribute).
+SAID_BY_OTHER = "The articles quote {speaker} on this, not {asked}: “{words}” [1]."
 # "<|im_start|>", "<|endoftext|>", "<start_of_turn>", "</s>": what chat templates use as special tokens.
 _SPECIAL_TOKEN = re.compile(r"<(?=\|)|<(?=/?[A-Za-z_][\w-]*>)")
 _DEFANGED = re.compile(r"‹(?=\|)|‹(?=/?[A-Za-z_][\w-]*>)")

@@ -104,9 +104,12 @@ class Citation:
 
     ``marker`` is the number printed in the answer (``[1]``), ``support`` the
     verifier's score in [0, 1], ``sentence`` the answer sentence it backs and
-    ``evidence`` the paragraph sentence that backs it best. ``also`` is the
-    same paragraph in other articles (a wire story several outlets ran):
-    "also reported by".
+    ``evidence`` the paragraph sentence that backs it best. ``antecedent`` is a
+    second paragraph the claim is verified with, where the evidence refers to
+    someone only as "Hussein" or "the minister" and that paragraph says who it
+    is ("Iraqi Foreign Minister Fuad Hussein"); ``evidence`` then holds both
+    sentences. ``also`` is the same paragraph in other articles (a wire story
+    several outlets ran): "also reported by".
     """
 
     marker: int
@@ -114,7 +117,13 @@ class Citation:
     support: float
     sentence: str
     evidence: str
+    antecedent: Paragraph | None = None
     also: tuple[Paragraph, ...] = ()
+
+    @property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        """The paragraph(s) that verify the claim: the antecedent's first, in reading order."""
+        return (self.antecedent, self.paragraph) if self.antecedent is not None else (self.paragraph,)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -312,3 +312,16 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(
     assert third.status_code == 429 and int(third.headers["Retry-After"]) >= 1
     assert third.json()["error"]["code"] == "rate_limit_exceeded"
     assert httpx.get(f"{url}/models").status_code == 200  # reading the model list is not counted
+
+
+def test_a_follow_up_pronoun_that_could_mean_two_people_is_asked_back(
+    make_engine: Callable[..., Engine], serve: Callable[..., str]
+) -> None:
+    engine = make_engine(ROUHANI)
+    response = _client(serve(engine)).chat.completions.create(model=engine.settings.model, messages=[
+        {"role": "user", "content": SEED_QUESTION},
+        {"role": "assistant", "content": "Mohammad Baqer Qalibaf [1] and Hassan Rouhani [2] met him."},
+        {"role": "user", "content": "what did he say about the United States?"},
+    ])
+    assert response.choices[0].message.content.startswith("Which one do you mean:")
+    assert (response.model_extra or {})["abstained"] is True and engine.llm.prompts == []  # type: ignore[attr-defined]

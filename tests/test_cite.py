@@ -1,5 +1,12 @@
-from rag.cite import claims, support, verify
+from rag import cite
+from rag.cite import claims, support
 from rag.records import Paragraph
+
+
+def verify(*args: object, **kwargs: object) -> tuple:
+    """``cite.verify`` as (text, citations, unsupported)."""
+    v = cite.verify(*args, **kwargs)  # type: ignore[arg-type]
+    return v.text, v.citations, v.unsupported
 
 
 def _p(n: int, text: str) -> Paragraph:
@@ -114,3 +121,53 @@ def test_the_questions_own_object_is_not_an_answer() -> None:
     # Asked who holds the title, the name beside it is the answer.
     _, cites, _ = verify("Fuad Hussein [2].", SHOWN, "who is the Iraqi foreign minister?")
     assert [c.paragraph.id for c in cites] == ["a:2"]
+
+
+def _relevance_needs(phrase: str):
+    """A cross-encoder stand-in: evidence answers only if it contains ``phrase``."""
+
+    def score(question: str, passages: list[str]) -> list[float]:
+        return [1.0 if phrase in p else 0.1 for p in passages]
+
+    return score
+
+
+def test_a_claim_is_verified_with_the_earlier_paragraph_that_says_who_hussein_is() -> None:
+    minister, meeting = SHOWN[1], SHOWN[2]
+    relevance = _relevance_needs("Foreign Minister")
+    options = dict(relevance=relevance, min_relevance=0.9)
+    alone = cite.verify("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options)
+    assert alone.citations == ()  # "a meeting between Hussein and ...": the minister is never named
+    both = cite.verify("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
+    (c,) = both.citations
+    assert both.text == "Mohammad Baqer Qalibaf [1]." and c.paragraph == meeting and c.antecedent == minister
+    assert c.paragraphs == (minister, meeting) and c.evidence.startswith("On Saturday, Iraqi Foreign Minister")
+    # The minister himself is still not an answer to who met him, antecedent or not.
+    hussein = cite.verify("Fuad Hussein [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
+    assert hussein.citations == ()
+
+
+QUOTES = [
+    _p(6, '"Under pressure from the United States, some countries normalized relations," Qalibaf said.'),
+    _p(9, '"We are with Iraq," Rouhani said. "Getting the United States out of the region is not our job."'),
+]
+
+
+def test_asked_what_rouhani_said_only_his_own_words_verify() -> None:
+    question = "what did Rouhani say about the United States?"
+    mine = cite.verify("Getting the United States out of the region is not our job [2].", QUOTES, question,
+                       asked="Rouhani")
+    assert [c.paragraph.number for c in mine.citations] == [9]
+    theirs = cite.verify("some countries normalized relations [1].", QUOTES, question, asked="Rouhani")
+    assert theirs.citations == () and [(c.paragraph.number, who) for c, who in theirs.elsewhere] == [(6, "Qalibaf")]
+
+
+def test_another_speakers_words_are_answered_as_theirs() -> None:
+    from rag.records import Completion, Hit, Timings
+
+    hits = [Hit(paragraph=p, score=0.8) for p in QUOTES]
+    said = Completion(text="some countries normalized relations [1].")
+    answer = cite.answer_from("what did Rouhani say about normalizing relations?", said, hits, Timings(), 0.5, "m",
+                              asked="Hassan Rouhani")
+    assert answer.text.startswith("The articles quote Qalibaf on this, not Hassan Rouhani: “Under pressure from")
+    assert [c.paragraph.number for c in answer.citations] == [6] and not answer.abstained

@@ -516,3 +516,70 @@ def test_compare_answers_runs_each_retriever_end_to_end(tmp_path: Path, squad_fi
         assert [r.retriever for r in summary.retrieval] == [name] and summary.answered.n == 5
         assert (tmp_path / "out" / name / "report.md").exists()
     assert "| [bm25](bm25/report.md) |" in (tmp_path / "out" / "report.md").read_text()
+
+
+def _multi(text: str, cited: list[tuple[str, str]], **question: object) -> tuple[object, object]:
+    """(Question, Answer): ``cited`` is (claim, paragraph text) per citation; paragraph ids a:1, a:2, ..."""
+    from rag.eval.questions import Question
+    from rag.records import Answer, Citation, Paragraph
+
+    citations = tuple(
+        Citation(
+            marker=i, sentence=claim, support=1.0, evidence=body,
+            paragraph=Paragraph(id=f"a:{i}", article_id="a", article_title="A", number=i, text=body),
+        )
+        for i, (claim, body) in enumerate(cited, start=1)
+    )
+    answer = Answer(question="q", text=text, citations=citations, hits=(), abstained=not cited)
+    return Question(id="m", question="q", **question), answer  # type: ignore[arg-type]
+
+
+def test_all_answers_needs_every_answer_each_cited_by_a_paragraph_stating_it() -> None:
+    from rag.eval.metrics import all_answers
+    from rag.eval.questions import Expected
+
+    expected = (
+        Expected("Mohammad Baqer Qalibaf", ("Qalibaf",), ("a meeting between Hussein and Iran's Speaker",)),
+        Expected("Hassan Rouhani", ("Rouhani",), ("Rouhani also met with the Iraqi foreign minister",)),
+    )
+    qalibaf = "The talks began with a meeting between Hussein and Iran's Speaker, Mohammad Baqer Qalibaf."
+    rouhani = "President Hassan Rouhani also met with the Iraqi foreign minister."
+    both = _multi("Qalibaf [1] and Rouhani [2] met him.", [("Qalibaf", qalibaf), ("and Rouhani met him.", rouhani)],
+                  expected=expected)
+    assert all_answers(*both) is True
+    one = _multi("Hassan Rouhani [1]", [("Hassan Rouhani", rouhani)], expected=expected)
+    assert all_answers(*one) is False  # Qalibaf is missing
+    miscited = _multi("Qalibaf [1] and Rouhani [1].", [("Qalibaf and Rouhani.", rouhani)], expected=expected)
+    assert all_answers(*miscited) is False  # Qalibaf's paragraph does not state his meeting
+    assert all_answers(*_multi("The articles don't say.", [], expected=expected)) is False
+    assert all_answers(*_multi("x", [("x", "y")])) is None  # not a multi-answer question
+
+
+def test_a_header_fact_is_cited_to_the_header_of_the_questions_article() -> None:
+    from rag.eval.metrics import all_answers
+    from rag.eval.questions import Expected
+    from rag.records import Answer, Citation, Paragraph
+
+    def asked(article: str, text: str, claim: str) -> bool | None:
+        header = Paragraph(id=f"{article}:0", article_id=article, article_title="T", number=0, text="Authors: x")
+        cited = Citation(marker=1, paragraph=header, support=1.0, sentence=claim, evidence="Authors: x")
+        answer = Answer(question="q", text=text, citations=(cited,), hits=(), abstained=False)
+        return all_answers(Question("m", "q", gold_article="a", expected=(Expected(expected),)), answer)
+
+    expected = "Joana Reis"
+    assert asked("a", "“T” was written by Joana Reis [1].", "“T” was written by Joana Reis") is True
+    assert asked("b", "“T” was written by Joana Reis [1].", "“T” was written by Joana Reis") is False  # other article
+    expected = "no byline"
+    assert asked("a", "“T” names no author: it has no byline [1].", "“T” names no author: it has no byline") is True
+
+
+def test_an_attribution_error_is_another_speakers_quote_given_as_the_asked_persons() -> None:
+    from rag.eval.metrics import attribution_error
+
+    quote = '"Some countries normalized relations," Qalibaf said.'
+    trap = {"said_by": "Mohammad Baqer Qalibaf", "quote": "Some countries normalized relations", "answerable": False}
+    assert attribution_error(*_multi("That some countries normalized relations [1].", [("x", quote)], **trap))
+    assert not attribution_error(*_multi("Rouhani did not say that; Qalibaf said that some countries normalized "
+                                         "relations [1].", [("x", quote)], **trap))
+    assert not attribution_error(*_multi("The articles don't say.", [], **trap))
+    assert attribution_error(*_multi("x [1]", [("x", quote)])) is None

@@ -341,3 +341,13 @@ def test_a_public_page_is_for_asking_unless_edits_are_allowed(
     assert built.pop() == {"edits": True, "rate_limit": 30}
     assert ui_app.main(folders) == 0
     assert built.pop() == {"edits": True, "rate_limit": 0}  # loopback: this machine's own user
+
+
+def test_a_pronoun_that_could_mean_two_people_is_asked_back(make_engine: Callable[..., Engine]) -> None:
+    hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
+    before = [Turn(1, SEED_Q, SEED_Q, answer=_answer(
+        "Mohammad Baqer Qalibaf [1] and Hassan Rouhani [2] met him.", _paragraph("x"), "x"))]
+    steps = list(ui_app.ask_stream(hub, "what did he say about the United States?", before, None, 3, None))
+    final = steps[-1][1][-1]
+    assert final.answer is not None and final.answer.text.startswith("Which one do you mean: Mohammad Baqer Qalibaf")
+    assert hub.engine().llm.prompts == []  # type: ignore[attr-defined]

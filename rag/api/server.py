@@ -158,7 +158,11 @@ def make_app(
         asked, history = question_and_history(request.messages)
         if not asked.strip():
             raise ApiError(400, "messages: the last user message is empty (or there is none)")
-        result = await answered(raw, followup.standalone(asked, history), request.as_of)
+        which = followup.clarification(asked, history)  # "what did he say?" after two people: ask back
+        if which:
+            result = Answer(question=asked, text=which, citations=(), hits=(), abstained=True)
+        else:
+            result = await answered(raw, followup.standalone(asked, history), request.as_of)
         reply = Reply(model)
         if request.stream:
             return StreamingResponse(reply.chunks(result), media_type="text/event-stream")

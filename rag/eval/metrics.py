@@ -103,6 +103,56 @@ def picks_gold(text: str, q: Question) -> bool:
     return best >= 0.5 and len(chosen) == 1 and normalize_answer(chosen[0]) in golds
 
 
+NO_BYLINE = "no byline"  # what tests/multi expects where an article names no author (``rag.header``)
+
+
+def all_answers(q: Question, answer: Answer) -> bool | None:
+    """Every answer ``q`` expects is in the answer, each cited by evidence that states it (None: no ``expected``).
+
+    An answer is present when the text (markers removed, accents folded) contains it or one of its short
+    forms as whole words; it is cited when a claim naming it carries a citation whose paragraph(s) (an
+    antecedent paragraph included) contain one of its evidence passages, or, for a header fact, the header of
+    the question's article.
+    """
+    if not q.expected:
+        return None
+    if answer.abstained:
+        return False
+    text = _unaccented(cite.strip_markers(answer.text))
+    for e in q.expected:
+        names = [_unaccented(n) for n in e.names]
+        if e.answer == NO_BYLINE:
+            names = ["no byline", "names no author"]
+        if not contains_answer(text, names):
+            return False
+        claims = [c for c in answer.citations if contains_answer(_unaccented(c.sentence), names)]
+        if e.evidence:
+            cited = any(_states(p, e.evidence) for c in claims for p in c.paragraphs)
+        else:
+            cited = any(c.paragraph.number == 0 and c.paragraph.article_id == q.gold_article for c in claims)
+        if not cited:
+            return False
+    return True
+
+
+def _states(paragraph: Paragraph, evidence: Sequence[str]) -> bool:
+    flat = " ".join(paragraph.text.split())
+    return any(" ".join(e.split()) in flat for e in evidence)
+
+
+def attribution_error(q: Question, answer: Answer) -> bool | None:
+    """For an attribution trap (``said_by`` set): the answer gives the quote of ``said_by`` as the asked person's,
+    citing its paragraph without naming who said it. None for other questions.
+    """
+    if not q.said_by:
+        return None
+    if answer.abstained:
+        return False
+    quoted = any(_states(p, [q.quote]) for c in answer.citations for p in c.paragraphs)
+    speaker = q.said_by.split()[-1]
+    return quoted and not contains_answer(_unaccented(answer.text), [_unaccented(speaker)])
+
+
 def _unaccented(text: str) -> str:
     """``text`` without its accents ("Nestlé" -> "Nestle"): a model's spelling of a name may drop them."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
@@ -196,4 +246,6 @@ def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
         picks_gold=picks_gold(text, q) if graded else None,
         wrong_verified=(not answer.abstained and not picks_gold(text, q)) if graded else None,
         shown_answer=any(contains_answer(p.text, q.answers) for p in shown.values()) if graded else None,
+        all_answers=all_answers(q, answer),
+        attribution_error=attribution_error(q, answer),
     )

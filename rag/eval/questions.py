@@ -33,9 +33,10 @@ from pathlib import Path
 from rag.errors import RagError
 from rag.records import Article, Paragraph
 
-FIELDS = ("id", "question", "answers", "gold_article", "gold_paragraph", "answerable", "choices", "question_date")
-# Fields of the news-2025 quiz files that are read but not used for scoring.
-INFORMATIVE = ("week", "gold_evidence", "original_date")
+FIELDS = ("id", "question", "answers", "gold_article", "gold_paragraph", "answerable", "choices", "question_date",
+          "kind", "expected", "asked", "said_by", "quote", "article")
+# Fields of the news-2025 quiz files and the multi-answer set that are read but not used for scoring.
+INFORMATIVE = ("week", "gold_evidence", "original_date", "note", "trap", "field")
 
 
 class EvalError(RagError):
@@ -44,6 +45,20 @@ class EvalError(RagError):
 
 class QuestionFileError(EvalError):
     """A question file that cannot be read; the message names file, line and reason."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One answer a multi-answer question must give (``tests/multi``): as written, its short forms, and the
+    passages that state it (exact substrings; empty for a header fact)."""
+
+    answer: str
+    aliases: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.answer, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,13 @@ class Question:
     origin: str = ""
     question_date: str = ""
     choices: tuple[str, ...] = ()
+    # A multi-answer question (``tests/multi``): its kind (list, coref, attribution, metadata), every answer
+    # expected, and for an attribution trap the person asked about, who said it instead and that quote.
+    kind: str = ""
+    expected: tuple[Expected, ...] = ()
+    asked: str = ""
+    said_by: str = ""
+    quote: str = ""
 
     @property
     def has_gold(self) -> bool:
@@ -197,7 +219,8 @@ def parse_row(row: dict, where: str) -> Question:
     if not isinstance(text, str) or not text.strip():
         raise QuestionFileError(f"{where}: 'question' is missing or empty")
     text = " ".join(text.split())
-    answerable = _bool(row.get("answerable", True), where)
+    # An attribution trap (what did X say about T? when only Y is quoted on T) has no answer to find.
+    answerable = _bool(row.get("answerable", "said_by" not in row), where)
     answers = _answers(row["answers"], where) if "answers" in row else ()
     article = row.get("gold_article")
     paragraph = row.get("gold_paragraph")
@@ -216,6 +239,10 @@ def parse_row(row: dict, where: str) -> Question:
     if asked_on and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", asked_on):
         raise QuestionFileError(f"{where}: question_date {asked_on!r} is not a date like 2025-07-04")
     choices = _answers(row["choices"], where, "choices") if "choices" in row else ()
+    expected = _expected(row.get("expected", []), where)
+    if expected and not answers:  # a multi-answer question is also scored as any other (contains, F1)
+        answers = tuple(name for e in expected for name in e.names)
+    article = article or row.get("article")
     qid = str(row.get("id") or "q-" + hashlib.sha1(text.lower().encode()).hexdigest()[:10])
     article = article or (paragraph.rsplit(":", 1)[0] if paragraph else None)
     return Question(
@@ -228,6 +255,25 @@ def parse_row(row: dict, where: str) -> Question:
         origin=where,
         question_date=asked_on,
         choices=choices,
+        kind=str(row.get("kind", "")),
+        expected=expected,
+        asked=str(row.get("asked", "")),
+        said_by=str(row.get("said_by", "")),
+        quote=str(row.get("quote", "")),
+    )
+
+
+def _expected(value: object, where: str) -> tuple[Expected, ...]:
+    """The ``expected`` answers of a multi-answer question: objects with ``answer``, ``aliases``, ``evidence``."""
+    if not isinstance(value, list) or not all(isinstance(e, dict) and isinstance(e.get("answer"), str) for e in value):
+        raise QuestionFileError(f"{where}: 'expected' must be a list of objects with an 'answer'")
+    return tuple(
+        Expected(
+            answer=e["answer"],
+            aliases=_answers(e.get("aliases", []), where, "aliases"),
+            evidence=_answers(e.get("evidence", []), where, "evidence"),
+        )
+        for e in value
     )
 
 

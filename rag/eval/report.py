@@ -88,6 +88,10 @@ class Scores:
     wrong_verified: bool | None = None
     shown_answer: bool | None = None
     picks_gold: bool | None = None
+    # Multi-answer questions (tests/multi): every expected answer present and cited by evidence stating it;
+    # an attribution trap answered with another speaker's quote as the asked person's.
+    all_answers: bool | None = None
+    attribution_error: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class Result:
     retrieval: tuple[Ranking, ...]
     answer: AnswerRecord | None
     scores: Scores | None
+    kind: str = ""  # a multi-answer question's kind (list, coref, attribution, metadata)
 
     @property
     def has_gold(self) -> bool:
@@ -134,6 +139,7 @@ def result_from_json(d: dict) -> Result:
         tuple(Ranking(r["retriever"], r["rank"], tuple((h[0], h[1]) for h in r["hits"])) for r in d["retrieval"]),
         answer,
         None if d.get("scores") is None else Scores(**d["scores"]),
+        d.get("kind", ""),
     )
 
 
@@ -248,6 +254,8 @@ class Summary:
     wrong_verified: Rate
     shown_answer: Rate
     picks_gold: Rate
+    all_answers: tuple[tuple[str, Rate], ...]  # per kind of multi-answer question, then "all"
+    attribution_errors: Rate  # of attribution traps
     latency: tuple[Spread, ...]
     prompt_tokens: Spread
     generated_tokens_per_s: Spread  # per question: a few slow ones must not hide the typical speed
@@ -285,10 +293,24 @@ def summarize(results: Sequence[Result]) -> Summary:
         wrong_verified=rate([s.wrong_verified for _, _, s in done if s.wrong_verified is not None]),
         shown_answer=rate([s.shown_answer for _, _, s in done if s.shown_answer is not None]),
         picks_gold=rate([s.picks_gold for _, _, s in done if s.picks_gold is not None]),
+        all_answers=_by_kind([(res.kind, s.all_answers) for res, _, s in done if s.all_answers is not None]),
+        attribution_errors=rate([s.attribution_error for _, _, s in done if s.attribution_error is not None]),
         latency=tuple(spread(st, [getattr(a.seconds, st) for _, a, _ in done]) for st in STAGES),
         prompt_tokens=spread("prompt tokens", [a.prompt_tokens for a in called]),
         generated_tokens_per_s=spread("tokens/s", [a.generated_tokens / a.seconds.generate for a in called]),
     )
+
+
+def _by_kind(scored: Sequence[tuple[str, bool]]) -> tuple[tuple[str, Rate], ...]:
+    """A rate per kind, in first-seen order, then over all ("all"); empty when nothing was scored.
+
+    >>> [(k, r.value, r.n) for k, r in _by_kind([("list", True), ("coref", False), ("list", False)])]
+    [('list', 0.5, 2), ('coref', 0.0, 1), ('all', 0.3333333333333333, 3)]
+    """
+    kinds = list(dict.fromkeys(k for k, _ in scored))
+    if not kinds:
+        return ()
+    return (*((k, rate([v for kk, v in scored if kk == k])) for k in kinds), ("all", rate([v for _, v in scored])))
 
 
 # ---- files ------------------------------------------------------------------
@@ -334,6 +356,11 @@ DEFINITIONS = """\
   **wrong but shown verified**: share of answerable questions answered (so with verified citations) whose
   answer is not right in that sense.
   **a shown paragraph contains a gold answer**: some paragraph handed to the model contains one.
+- **all answers present and cited** (multi-answer questions, `tests/multi`; by kind): every expected answer is in
+  the answer (as whole words, accents folded), and a claim naming it is cited to a paragraph (or, verified with
+  two, either of them) that contains one of its evidence passages, or, for a header fact, to the header of the
+  question's article. **attribution errors**: share of attribution traps ("what did X say about T?" where only Y
+  is quoted on T) answered with Y's quote, cited, without naming Y.
 - **latency**: seconds per question, p50/p95 by stage (retrieve includes passage selection; prompt = prompt
   evaluation until the first token; generate = decoding). **tokens/s**: generated tokens / generate seconds
   per question that reached the model, p50 (a median: a few slowed-down questions don't hide the typical speed).
@@ -356,6 +383,8 @@ def _summary_table(s: Summary) -> list[str]:
         ("answer is right (contains it, or matches the gold choice best)", _r(s.picks_gold)),
         ("wrong but shown verified (of answerable)", _r(s.wrong_verified)),
         ("a shown paragraph contains a gold answer", _r(s.shown_answer)),
+        *((f"all answers present and cited ({kind})", _r(r)) for kind, r in s.all_answers),
+        ("attribution errors (of traps)", _r(s.attribution_errors)),
         ("prompt tokens p50 / mean", f"{_f(s.prompt_tokens.p50, 0)} / {_f(s.prompt_tokens.mean, 0)}"),
         ("generated tokens/s p50", _f(s.generated_tokens_per_s.p50, 1)),
     ]

@@ -104,7 +104,7 @@ def evaluate_question(
         )
         scores = score(q, answer, engine.settings.min_support)
     return report.Result(
-        q.id, q.question, q.answerable, q.answers, q.gold_paragraph, q.gold_article, rankings, record, scores
+        q.id, q.question, q.answerable, q.answers, q.gold_paragraph, q.gold_article, rankings, record, scores, q.kind
     )
 
 

@@ -68,6 +68,16 @@ class Index:
                 out.update((i, tuple(members)) for i in members)
         return out
 
+    @cached_property
+    def _starts(self) -> dict[str, int]:
+        """Article id -> position of its first paragraph (an article's paragraphs are consecutive rows)."""
+        return {e.id: e.first_paragraph for e in self.articles}
+
+    def before(self, paragraph: Paragraph) -> tuple[Paragraph, ...]:
+        """The paragraphs of ``paragraph``'s article before it, in order (who "he" or "Hussein" is: ``rag.coref``)."""
+        i, first = self.positions.get(paragraph.id), self._starts.get(paragraph.article_id)
+        return () if i is None or first is None else self.paragraphs[first:i]
+
     def article_records(self) -> list[Article]:
         """The indexed articles as ``Article`` records, rebuilt from the index (no file is read)."""
         return [

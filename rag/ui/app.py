@@ -96,8 +96,13 @@ def ask_stream(
         return
     standalone = followup.standalone(question, _history(turns))
     turn = Turn(len(turns) + 1, question, standalone)
+    which = followup.clarification(question, _history(turns))
+    if which:  # "what did he say?" after an answer naming two people: ask back, don't guess
+        turn = replace(turn, standalone=question, answer=_asking_back(question, which))
     turns = [*turns, turn]
     yield "", turns, render.render_transcript(turns), render.render_sources(turns)
+    if which:
+        return
     try:
         if rate is not None:
             rate.check(client)
@@ -117,6 +122,11 @@ def ask_stream(
         log.warning("question %r failed: %s", standalone, err)
         turns = [*turns[:-1], replace(turn, error=str(err), waiting=0)]
         yield gr.skip(), turns, render.render_transcript(turns), render.render_sources(turns)
+
+
+def _asking_back(question: str, which: str) -> Answer:
+    """The reply that asks which person a follow-up means: no search, no citation."""
+    return Answer(question=question, text=which, citations=(), hits=(), abstained=True)
 
 
 def _answered(
