@@ -41,13 +41,14 @@ def format_answer(answer: Answer) -> str:
                 continue
             seen.add(c.marker)
             p = c.paragraph
-            where = f"{p.article_title} ({p.provenance}) — {p.place} ({p.id})"
-            lines.append(f"[{c.marker}] {where}, support {c.support:.2f}")
+            places = " and ".join(f"{q.place} ({q.id})" for q in c.paragraphs)  # an antecedent first (rag.coref)
+            lines.append(f"[{c.marker}] {p.article_title} ({p.provenance}) — {places}, support {c.support:.2f}")
             if c.also:
                 also = "; ".join(f"{a.article_title} ({a.provenance})" for a in c.also)
                 lines.append(f"    also reported by: {also}")
-            for line in p.text.splitlines():  # a header (rag.header) is one field a line
-                lines.extend(textwrap.wrap(line, 100, initial_indent="    ", subsequent_indent="    "))
+            for q in c.paragraphs:
+                for line in q.text.splitlines():  # a header (rag.header) is one field a line
+                    lines.extend(textwrap.wrap(line, 100, initial_indent="    ", subsequent_indent="    "))
     elif answer.hits:
         lines.append("Closest paragraphs (not cited):")
         for h in answer.hits:

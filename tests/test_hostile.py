@@ -436,3 +436,26 @@ def test_load_script_runs_four_sessions_against_the_fake_server(tmp_path: Path) 
         assert s["questions_shown"] == [s["question"]] and s["state"] in ("final", "abstained") and s["seconds"] > 0
     assert [s["answer"] for s in result["sessions"]] == [s["answer"] for s in result["alone"]]
     assert result["summary"]["cites_gold"] >= 1  # the sources panel is read: cited paragraphs are found
+
+
+def test_same_answers_pairs_two_runs_by_question(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.same_answers import main
+
+    def run(name: str, answers: dict[str, tuple[str, str, bool]]) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        rows = [
+            {"id": q, "question": q, "answer": {"text": text, "raw": raw, "abstained": False,
+                                                "citations": [{"paragraph": "a:1"}]},
+             "scores": {"raw_markers_ok": ok, "markers_ok": True}}
+            for q, (text, raw, ok) in answers.items()
+        ]
+        (folder / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return folder
+
+    first = run("a", {"q1": ("Paris [1]", "Paris [1]", True), "q2": ("Rome [1]", "Rome [1]", True)})
+    second = run("b", {"q1": ("Paris [1]", "Paris [1] ", True), "q2": ("Milan [1]", "Milan [9]", False)})
+    assert main([str(first), str(second)]) == 0
+    out = capsys.readouterr().out
+    assert "shown answer identical: 0.500 (1 of 2)" in out and "model's raw text identical: 0.000" in out
+    assert "markers well-formed, model 0.500 (n=2)" in out and "- q2:" in out

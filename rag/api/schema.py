@@ -79,7 +79,7 @@ def citation_json(c: Citation) -> dict:
         "claim": c.sentence,
         "evidence": c.evidence,
         "support": round(c.support, 4),
-        "paragraphs": [paragraph_json(c.paragraph)],
+        "paragraphs": [paragraph_json(p) for p in c.paragraphs],  # an antecedent paragraph first (rag.coref)
         "also_reported_by": [{k: v for k, v in paragraph_json(a).items() if k != "text"} for a in c.also],
     }
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from rag.cite import MARKER
 from rag.records import Answer, ArticleEntry, Citation, Hit
+from rag.text import sentences
 
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 
@@ -127,12 +128,20 @@ def _sources_of(turn: Turn) -> str:
         p = cites[0].paragraph
         support = max(c.support for c in cites)
         claims = "".join(f'<li>“{esc(c.sentence)}” <span class="score">{c.support:.2f}</span></li>' for c in cites)
+        evidence = [part for c in cites for part in (sentences(c.evidence) or [c.evidence])]
+        before = cites[0].antecedent  # the earlier paragraph that says who the evidence names (rag.coref)
+        first = (
+            f'<div class="small muted">{before.place}, who is who:</div>'
+            f'<div class="src-text antecedent">{highlighted(before.text, evidence)}</div>'
+            if before is not None else ""
+        )
+        places = f"{before.place} and {p.place}" if before is not None else p.place
         cards.append(
             f'<div class="src" id="{cite_id(turn.number, marker)}">'
             f'<div class="src-head"><span class="marker">[{marker}]</span> '
             f'<span class="ptitle">{esc(p.article_title)}</span>'
-            f'<div class="small muted">{esc(p.provenance)} · {p.place} · support {support:.2f}</div></div>'
-            f'<div class="src-text">{highlighted(p.text, [c.evidence for c in cites])}</div>'
+            f'<div class="small muted">{esc(p.provenance)} · {places} · support {support:.2f}</div></div>'
+            f'{first}<div class="src-text{" header" if p.number == 0 else ""}">{highlighted(p.text, evidence)}</div>'
             f'<ul class="claims">{claims}</ul></div>'
         )
     cited = {c.paragraph.id for c in answer.citations}
@@ -284,6 +293,8 @@ a.cite:hover { background: var(--color-accent-soft); }
 .hits li .ptitle { font-size: 1em; font-weight: 600; }
 .hit-text { font-size: 0.9em; margin: 2px 0 8px 0; }
 .src-text { margin: 4px 0; }
+.src-text.header { white-space: pre-line; }
+.src-text.antecedent { border-left: 3px solid #e5e7eb; padding-left: 6px; }
 table.articles { width: 100%; border-collapse: collapse; }
 table.articles td, table.articles th {
   text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--border-color-primary);
