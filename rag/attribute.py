@@ -42,10 +42,16 @@ _TOKEN = r"[A-ZÀ-Þ][\w'’.-]*"
 _NAME = rf"{_TOKEN}(?:\s+(?:(?:van|von|de|da|del|der|den|al|bin|la|le|du|dos|das)\s+)?{_TOKEN})*"
 _PRONOUN = r"(?:he|she|they|He|She|They)"
 _DESCRIBED = r"(?:the|The)\s+(?:[a-z][\w’'-]*\s+){0,2}[a-z][\w’'-]*"  # "the minister", "the Iranian" is a name
-_BEFORE = re.compile(rf"(?P<who>{_NAME}|{_PRONOUN}|{_DESCRIBED})\s+(?:also\s+|then\s+|later\s+|had\s+|has\s+)?{_SAY}\b")
-_AFTER = re.compile(rf"\b(?:said|says|added|adds|wrote|asked)\s+(?P<who>{_NAME})")
+# "Calado said", "Marco Feliciano, said" or "Andrea Frey, chief executive of the operator, said" (an apposition
+# between commas), and "..., said Sofia Lobo" (inverted, only after a quote or comma: "said Rheinwerk had offered"
+# is reported speech about Rheinwerk).
+_BEFORE = re.compile(rf"(?P<who>{_NAME}|{_PRONOUN}|{_DESCRIBED}),?\s+(?:also\s+|then\s+|later\s+|had\s+|has\s+)?"
+                     rf"{_SAY}\b")
+_APPOSED = re.compile(rf"(?P<who>{_NAME}),\s+[^,;\"“”]{{1,90}},\s+(?:also\s+)?{_SAY}\b")
+_AFTER = re.compile(rf"[,\"”]\s*(?:said|says|added|adds|wrote|asked)\s+(?P<who>{_NAME})")
 _ACCORDING = re.compile(rf"\baccording to\s+(?P<who>{_NAME}|{_DESCRIBED})")
 _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+_QUOTE_MARK = re.compile(r"[\"“”]")
 _NOT_PEOPLE = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
     "september october november december it this that there".split()
@@ -70,12 +76,19 @@ def asked_speaker(question: str) -> str | None:
     'Scottish Fisheries Secretary Alasdair Grant'
     >>> asked_speaker("What did the minister say?"), asked_speaker("Who met the minister?")
     (None, None)
+    >>> asked_speaker("What did Murcia's agriculture councillor say about the cut?") is None
+    True
     """
     match = _ASKED.match(question) or _ACCORDING_TO.search(question)
     if not match:
         return None
-    names = re.findall(_NAME, match.group("who"))
-    return names[-1] if names and names[-1].casefold() not in _NOT_PEOPLE else None
+    who = match.group("who")
+    names = re.findall(_NAME, who)
+    if not names or names[-1].casefold() in _NOT_PEOPLE or re.search(r"['’]s$", names[-1]):
+        return None  # "Murcia's agriculture councillor" describes someone without naming them
+    if not who.rstrip().endswith(names[-1]):
+        return None  # the subject ends in lower-case words: a description ("Atlantica's director" is named)
+    return names[-1]
 
 
 def surname(name: str) -> str:
@@ -100,7 +113,7 @@ def same_person(a: str, b: str) -> bool:
 def _clause(sentence: str) -> str | None:
     """The speaker an attribution clause of ``sentence`` names (a name, pronoun or description), or None."""
     outside = _QUOTED.sub(" , ", sentence)  # a quote's own words never name its speaker
-    for pattern in (_BEFORE, _ACCORDING):
+    for pattern in (_BEFORE, _APPOSED, _ACCORDING):  # "In Lisbon, Calado said": the plain form first
         found = [m.group("who") for m in pattern.finditer(outside) if m.group("who").casefold() not in _NOT_PEOPLE]
         if found:
             return found[-1]
@@ -134,10 +147,19 @@ def speaker(sentence: str, paragraph: str, earlier: Sequence[str] = ()) -> str |
     'Rouhani'
     >>> speaker("Iran backs militias in Iraq.", "Iran backs militias in Iraq.") is None
     True
+    >>> speaker("Tehran backs militias.", p + " Tehran backs militias.") is None  # narration, not Rouhani's
+    True
+    >>> speaker("In Lisbon, Calado said the talks failed.", "In Lisbon, Calado said the talks failed.")
+    'Calado'
+    >>> s = "Andrea Frey, chief executive of the operator, said Rheinwerk had offered the lowest cost."
+    >>> speaker(s, s), speaker('"Delays," said Sofia Lobo, president.', '"Delays," said Sofia Lobo, president.')
+    ('Andrea Frey', 'Sofia Lobo')
     """
     parts = sentences(paragraph) or [paragraph]
     at = next((i for i, s in enumerate(parts) if sentence.strip() in s or s in sentence), 0)
-    order = [at, *range(at - 1, -1, -1), *range(at + 1, len(parts))]
+    # A sentence without a clause of its own is someone's only inside a quote: the reporter narrates the rest.
+    inside = bool(_QUOTE_MARK.search(parts[at])) or len(_QUOTE_MARK.findall(" ".join(parts[:at]))) % 2 == 1
+    order = [at, *range(at - 1, -1, -1), *range(at + 1, len(parts))] if inside else [at]
     for i in order:
         who = _clause(parts[i])
         if who:
@@ -155,9 +177,14 @@ def full_name(name: str, texts: Sequence[str]) -> str:
 
     >>> full_name("Qalibaf", ["a meeting with Speaker Mohammad Baqer Qalibaf.", "Qalibaf said so."])
     'Speaker Mohammad Baqer Qalibaf'
+    >>> full_name("Rouhani", ["IRANIAN PRESIDENT Hassan Rouhani also met him."])
+    'Hassan Rouhani'
     """
     for text in texts:
-        for found in re.findall(_NAME, text):
-            if " " in found and same_person(found, name):
-                return found.rstrip(".,;:")
+        for sentence in sentences(text) or [text]:  # a name never runs over a sentence's end
+            for found in re.findall(_NAME, sentence):
+                if " " in found and same_person(found, name):
+                    # "IRANIAN PRESIDENT Hassan Rouhani": a headline-cased lead-in is not part of the name
+                    plain = re.sub(r"^(?:[A-Z]{2,}\s+)+(?=[A-Z][a-z])", "", found)
+                    return plain.rstrip(".,;:")
     return name

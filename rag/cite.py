@@ -132,7 +132,11 @@ def support(claim: str, paragraph: str, question: str = "") -> float:
     return len(new & _evidence_terms(paragraph)) / len(new)
 
 
-_ACTION_QUESTION = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b|'s\b)\w+\s+(.+)$", re.IGNORECASE)
+# "who met the minister?" (the object after the verb) or "whom did the minister receive?" (the subject after did)
+_ACTION_QUESTION = re.compile(
+    r"^\s*(?:who\s+(?!is\b|was\b|are\b|were\b|'s\b)\w+|whom?\s+(?:did|does|do|has|had|will|would)"
+    r")\s+(.+)$", re.IGNORECASE)
+_PERSON_QUESTION = re.compile(r"^\s*(?:who|whom)\b", re.IGNORECASE)
 
 
 def echoes_question(claim: str, paragraph: str, question: str) -> bool:
@@ -156,6 +160,9 @@ def echoes_question(claim: str, paragraph: str, question: str) -> bool:
     >>> echoes_question("English Heritage", "listed as Grade I by English Heritage in 1954",
     ...                 "Who listed the market as grade 1 in 1954?")
     False
+    >>> echoes_question("Helena Quintas", "Infrastructure Minister Helena Quintas received Pimentel.",
+    ...                 "Whom did Portugal's infrastructure minister receive?")
+    True
     """
     match = _ACTION_QUESTION.match(question)
     if not match:
@@ -207,6 +214,19 @@ def claims(answer: str) -> list[Claim]:
         elif tail:
             out.append(Claim(s_index, tail, None))
     return out
+
+
+def _names_asked(claim: str, question: str) -> bool:
+    """Whether the claim is only a name the question itself gives (every content word capitalized there too).
+
+    >>> _names_asked("Helena Quintas", "Who held talks with Minister Helena Quintas?")
+    True
+    >>> _names_asked("met him.", "Who met him?"), _names_asked("met the Iraqi minister.", "Who met the Iraqi minister?")
+    (False, False)
+    """
+    named = set(re.findall(r"(?<!^)\b[A-ZÀ-Þ][\w'’-]+", question.strip()))
+    tokens = [t for t in re.findall(r"[\w'’-]+", claim) if t.casefold() not in STOPWORDS]
+    return bool(tokens) and all(t in named for t in tokens)
 
 
 def drop_partial_sentence(text: str) -> str:
@@ -350,13 +370,12 @@ def verify(
                       for t in supported}
             supported = [t for t in supported if proofs[t[2].id] is not None]
         if supported and asked:
-            theirs = {t[2].id: _speaker(claim.text, t[2], earlier) for t in supported}
-            mine = [t for t in supported if attribute.same_person(theirs[t[2].id] or "", asked)]
+            theirs = {t[2].id: _speaker(claim.text, t[2], earlier, asked) for t in supported}
+            mine = [t for t in supported if attribute.same_person(theirs[t[2].id][0] or "", asked)]
             if not mine:  # verified, but as someone else's words: kept aside for the answer to say whose
-                other = max(supported, key=lambda t: (theirs[t[2].id] is not None, t[0], -t[1]))
-                said = theirs[other[2].id]
+                other = max(supported, key=lambda t: (theirs[t[2].id][0] is not None, t[0], -t[1]))
+                said, evidence = theirs[other[2].id]
                 if said:
-                    evidence = best_evidence(claim.text, other[2].text)
                     cited = Citation(marker=0, paragraph=other[2], support=other[0], sentence=claim.text,
                                      evidence=evidence)
                     elsewhere.append((cited, said))
@@ -371,7 +390,9 @@ def verify(
         proof = proofs.get(chosen.id) if chosen is not None else None
         echoed = [p.text for p in shown] + ([proof.evidence] if proof and proof.antecedent else [])
         if not set(words(claim.text)) - set(words(question)) and not offers_choice(question):
-            chosen, score = None, 1.0  # restates the question: nothing to support
+            # Restates the question: nothing to support; a who-question's own person is no answer to it.
+            echo = _PERSON_QUESTION.match(question) and _names_asked(claim.text, question)
+            chosen, score = None, 0.0 if echo else 1.0
         elif any(echoes_question(claim.text, text, question) for text in echoed):
             chosen, score = None, 0.0
         by_sentence.setdefault(claim.sentence, []).append((claim, chosen, score, proof))
@@ -398,6 +419,8 @@ def verify(
             evidence = best_evidence(claim.text, paragraph.text)
             if antecedent is not None and proof is not None:
                 evidence = proof.evidence
+            elif asked:  # the sentence the asked person says
+                evidence = _speaker(claim.text, paragraph, earlier, asked)[1]
             cited = Citation(marker=0, paragraph=paragraph, support=round(score, 3), sentence=claim.text,
                              evidence=evidence, antecedent=antecedent)
             key = tuple(p.id for p in cited.paragraphs)
@@ -439,10 +462,15 @@ def _proof(
     return None
 
 
-def _speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None) -> str | None:
-    """Who says the claim's evidence in ``paragraph`` (``rag.attribute``)."""
+def _speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: str) -> tuple[str | None, str]:
+    """(who says the claim's evidence in ``paragraph``, that evidence sentence): a sentence supporting the claim
+    that ``asked`` says if there is one (``rag.attribute``), else the best-supporting sentence and its speaker."""
     before = [p.text for p in earlier(paragraph)] if earlier is not None else []
-    return attribute.speaker(best_evidence(claim, paragraph.text), paragraph.text, before)
+    parts = sentences(paragraph.text) or [paragraph.text]
+    best = best_evidence(claim, paragraph.text)
+    supporting = [x for x in parts if support(claim, x) >= 0.5] or [best]
+    said = [(attribute.speaker(x, paragraph.text, before), x) for x in sorted(supporting, key=lambda x: x != best)]
+    return next((t for t in said if attribute.same_person(t[0] or "", asked)), said[0])
 
 
 def _join(pieces: list[str], capitalize: bool = True) -> str:
@@ -463,6 +491,69 @@ def _join(pieces: list[str], capitalize: bool = True) -> str:
     if capitalize:
         text = text[:1].upper() + text[1:]
     return re.sub(rf"([.!?])\s*({MARKER.pattern})$", r" \2\1", text).replace("  ", " ")
+
+
+def in_full(text: str, citations: Sequence[Citation], earlier: Earlier | None) -> tuple[str, tuple[Citation, ...]]:
+    """The answer with a claim that is a bare surname ("Qalibaf [2]") given the full name its article uses
+    ("Mohammad Baqer Qalibaf [2]"): news names a person in full once, then by surname.
+
+    >>> p = Paragraph(id="a:3", article_id="a", article_title="T", number=3,
+    ...               text="A meeting with Speaker Mohammad Baqer Qalibaf. Qalibaf is Kurdish.")
+    >>> c = Citation(marker=2, paragraph=p, support=1.0, sentence="and Qalibaf", evidence="Qalibaf is Kurdish.")
+    >>> in_full("Rouhani [1] and Qalibaf [2]", [c], None)[0]
+    'Rouhani [1] and Speaker Mohammad Baqer Qalibaf [2]'
+    """
+    out = []
+    for c in citations:
+        bare = _MARKER.sub("", c.sentence).strip(" .,").removeprefix("and ").strip()
+        if re.fullmatch(r"[A-ZÀ-Þ][\w'’-]+", bare):
+            article = [q.text for q in (*(earlier(c.paragraph) if earlier else ()), c.paragraph)]
+            full = attribute.full_name(bare, article)
+            if full != bare:
+                text = re.sub(rf"\b{re.escape(bare)}(?=\s*\[{c.marker}\])", full, text, count=1)
+                c = replace(c, sentence=c.sentence.replace(bare, full))
+        out.append(c)
+    return text, tuple(out)
+
+
+def in_their_words(asked: str, citations: Sequence[Citation], earlier: Earlier | None) -> tuple[str, str]:
+    """(answer text, short answer) to "what did ``asked`` say?": their name, then from each cited paragraph the
+    sentence of theirs that verified the claim, with the next one if theirs too, verbatim, each marked.
+
+    >>> p = Paragraph(id="a:9", article_id="a", article_title="T", number=9,
+    ...               text='"We are with Iraq," Rouhani said. "It is not our job." Tehran backs militias.')
+    >>> c = Citation(marker=1, paragraph=p, support=1.0, sentence="not our job", evidence='"It is not our job."')
+    >>> in_their_words("Hassan Rouhani", [c], None)[0]
+    'Hassan Rouhani: "It is not our job." [1]'
+    """
+    quoted: list[str] = []
+    for c in {c.marker: c for c in citations}.values():
+        before = [q.text for q in earlier(c.paragraph)] if earlier is not None else []
+        parts = sentences(c.paragraph.text) or [c.paragraph.text]
+        at = next((i for i, x in enumerate(parts) if x in c.evidence), None)
+        if at is None:
+            continue
+        theirs = [parts[at]]
+        if at + 1 < len(parts) and attribute.same_person(attribute.speaker(parts[at + 1], c.paragraph.text, before)
+                                                          or "", asked):
+            theirs.append(parts[at + 1])
+        words_ = " ".join(_quoted(x) for x in theirs)
+        if words_ not in quoted:
+            quoted.append(f"{words_} [{c.marker}]")
+    if not quoted:
+        return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), ""
+    article = [q.text for c in citations for q in (*(earlier(c.paragraph) if earlier else ()), c.paragraph)]
+    text = f"{attribute.full_name(asked, article)}: {' '.join(quoted)}"
+    return text, strip_markers(" ".join(quoted))
+
+
+def _quoted(sentence: str) -> str:
+    """A sentence of the article as quoted in an answer: in quotation marks unless it is already a quote.
+
+    >>> _quoted("It is not our job."), _quoted('"It is," he said.')
+    ('“It is not our job.”', '"It is," he said.')
+    """
+    return sentence if re.search(r"[\"“”]", sentence) else f"“{sentence}”"
 
 
 def abstention(question: str, hits: Sequence[Hit], timings: Timings, model: str, **details: object) -> Answer:
@@ -505,7 +596,10 @@ def answer_from(
     shown = [h.paragraph for h in hits]
     verified = verify(said, shown, question, min_support, relevance=relevance, min_relevance=min_relevance,
                       earlier=earlier, asked=asked)
-    text, citations, short = verified.text, verified.citations, strip_markers(verified.text)
+    text, citations = in_full(verified.text, verified.citations, earlier)
+    short = strip_markers(text)
+    if citations and asked:  # what someone said is answered in their words, not the model's
+        text, short = in_their_words(asked, citations, earlier)
     if not citations and verified.elsewhere and asked:
         other, speaker = verified.elsewhere[0]
         article = [*(earlier(other.paragraph) if earlier else ()), other.paragraph]

@@ -18,6 +18,7 @@ instructions (``benchmarks/injection.py`` measures both).
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,6 +28,8 @@ from rag.prompts import STOPS, answer_grammar, answer_prompt, hold_not_found
 from rag.records import Completion, Context, Hit
 from rag.settings import CONTEXTS, Settings
 from rag.text import is_instruction, words
+
+_R = TypeVar("_R")
 
 
 def select_context(
@@ -119,3 +122,19 @@ def answer(llm: LLM, question: str, shown: Context, max_tokens: int) -> Generato
     return (
         yield from hold_not_found(llm.stream(prompt, grammar=grammar, max_tokens=max_tokens, stop=STOPS[llm.template]))
     )
+
+
+def collect(pieces: Generator[str, None, _R]) -> _R:
+    """Run ``pieces`` to its end without showing them; its return value (a model call nobody watches).
+
+    >>> def g():
+    ...     yield "a"
+    ...     return 3
+    >>> collect(g())
+    3
+    """
+    while True:
+        try:
+            next(pieces)
+        except StopIteration as done:
+            return done.value

@@ -20,21 +20,21 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from rag import attribute, cite, generate, header, index, ingest, rerank, retrieve, when
+from rag import attribute, cite, generate, header, index, ingest, more, rerank, retrieve, when
 from rag.crossencoder import OnnxCrossEncoder
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.errors import RagError
 from rag.llm import LLM, make_llm
 from rag.minilm import NumpyMiniLM
 from rag.prompts import said_not_found
-from rag.records import Answer, Completion, Hit, IndexReport, Timings, Window
+from rag.records import Answer, Completion, Context, Hit, IndexReport, Timings, Window
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
@@ -244,14 +244,23 @@ class Engine:
         if hits is None and (from_header := self._from_header(question, k or s.k, as_of or date.today(), started)):
             return (yield from_header)  # a byline, date or outlet: the article's header answers, not the model
         query = self.query_embedder.embed([question])[0]
-        found, dated = self._found(question, query, k or s.k, hits, as_of or date.today())
+        ranked, dated = self._found(question, query, (k or s.k) + more.MORE_PASSAGES, hits, as_of or date.today())
+        found = ranked[: k or s.k]  # what the model is shown at most; the rest may hold more answers (rag.more)
         if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
             abstained = cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
             yield self._dated(abstained, dated)
             return
         shown = generate.context(question, query, retrieve.within(found, s.margin), self.index, s)
         timings = Timings(retrieve=time.perf_counter() - started)
-        llm = self.llm  # loaded on first use: a one-off cost, kept out of the per-question timings
+        answer = yield from self._answer(question, query, shown, ranked, timings)
+        yield self._dated(answer, dated)
+
+    def _answer(
+        self, question: str, query: np.ndarray, shown: Context, ranked: Sequence[Hit], timings: Timings
+    ) -> Generator[str, None, Answer]:
+        """The model's answer to the shown passages, verified: asked again with the best paragraph whole after a
+        NOT FOUND (``reask``), and given the further answers of the paragraphs it did not cite (``rag.more``)."""
+        s, llm = self.settings, self.llm  # the model is loaded on first use, outside the per-question timings
         completion = yield from generate.answer(llm, question, shown, s.max_tokens)
         answer = self._verified(question, completion, shown.hits, timings.plus(completion))
         if s.reask and answer.abstained and said_not_found(completion.text):
@@ -259,7 +268,26 @@ class Engine:
             if whole.passages != shown.passages:
                 again = yield from generate.answer(llm, question, whole, s.max_tokens)
                 answer = self._verified(question, again, whole.hits, answer.timings.plus(again))
-        yield self._dated(answer, dated)
+        if s.more_answers and not answer.abstained and attribute.asked_speaker(question) is None:
+            answer = self._more(question, query, answer, ranked)
+        return answer
+
+    def _more(self, question: str, query: np.ndarray, answer: Answer, ranked: Sequence[Hit]) -> Answer:
+        """``answer`` with the verified answers of the relevant paragraphs it did not cite: one short model call
+        over them, the person the question describes masked to its words (``rag.more``), not streamed."""
+        s = self.settings
+        extra = more.candidates(answer, ranked, s.min_relevance) if s.rerank else []
+        if not extra:
+            return answer
+        shown = generate.context(question, query, extra, self.index, s, budget=more.MORE_WORDS)
+        phrase = more.described(question)
+        if phrase:
+            articles = [" ".join(p.text for p in (*self.index.before(h.paragraph), h.paragraph)) for h in shown.hits]
+            masked = tuple(more.mask(t, a, phrase) for t, a in zip(shown.passages, articles, strict=True))
+            shown = replace(shown, passages=masked)
+        completion = generate.collect(generate.answer(self.llm, question, shown, s.max_tokens))
+        second = self._verified(question, completion, shown.hits, answer.timings.plus(completion))
+        return replace(more.merge(answer, second), timings=second.timings)
 
     def _from_header(self, question: str, k: int, as_of: date, started: float) -> Answer | None:
         """A question about an article's byline, date, outlet, title or URL (``rag.header``): the article found

@@ -235,7 +235,8 @@ class CountingLLM(FakeLLM):
 
 
 def _engine_with(llm: FakeLLM, seeds: Path, tmp_path: Path) -> Engine:
-    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0, margin=1.0)
+    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0, margin=1.0,
+                        more_answers=False)
     return Engine(settings, embedder=FakeEmbedder(), llm=llm, reranker=FakeReranker())
 
 

@@ -382,7 +382,8 @@ def test_injection_script_reports_an_obeyed_payload(seeds: Path) -> None:
     from benchmarks.injection import ATTACKS, markdown, measure, seed_questions
 
     def make(folder: Path, index_dir: Path) -> Engine:
-        settings = Settings(seeds_dir=folder, index_dir=index_dir, min_score=0.05, min_relevance=0.0)
+        settings = Settings(seeds_dir=folder, index_dir=index_dir, min_score=0.05, min_relevance=0.0,
+                            more_answers=False)
         return Engine(settings, FakeEmbedder(), FakeLLM(_obeying), reranker=FakeReranker())
 
     questions = seed_questions(PROJECT / "tests" / "seed_questions.jsonl", 3)

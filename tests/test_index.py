@@ -429,7 +429,7 @@ def test_a_killed_build_resumes_without_embedding_again_what_it_had(tmp_path: Pa
     while not list((folder / "embed-cache").glob("*.npz")) and time.time() < deadline and child.poll() is None:
         time.sleep(0.05)
     # Meanwhile another process answers from BM25 alone: the paragraphs were saved before embedding.
-    settings = Settings(seeds_dir=seeds, index_dir=folder, min_score=0.05, min_relevance=0.0)
+    settings = Settings(seeds_dir=seeds, index_dir=folder, min_score=0.05, min_relevance=0.0, more_answers=False)
     meanwhile = Engine(
         settings, embedder=FakeEmbedder(), llm=FakeLLM("The number 3007 matters [1]."), reranker=FakeReranker()
     )

@@ -40,13 +40,23 @@ def test_embedding_uses_every_core_after_faiss_was_set_to_one() -> None:
     assert int(out.split()[-1]) == (os.cpu_count() or 1)
 
 
-def test_seed_question_names_a_host_and_cites_the_paragraph_naming_them(engine: Engine) -> None:
+def test_seed_question_names_both_hosts_each_cited_to_a_paragraph_stating_it(engine: Engine) -> None:
     answer = engine.ask("who met the Iraqi foreign minister?")
-    named = [n for n in ("Qalibaf", "Rouhani") if n in answer.text]
-    assert named, answer
-    assert any(n in c.paragraph.text and n in c.sentence for c in answer.citations for n in named), answer
+    for name, states in (("Qalibaf", "a meeting between Hussein and"), ("Rouhani", "Rouhani also met with")):
+        cited = [c for c in answer.citations if name in c.sentence]
+        assert cited, answer
+        assert any(states in p.text for c in cited for p in c.paragraphs), answer
+    assert "Hussein" not in answer.text  # the minister himself did not meet the minister
     markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
     assert markers == {c.marker for c in answer.citations}
+
+
+def test_what_rouhani_said_about_the_united_states_is_cited_where_rouhani_speaks(engine: Engine) -> None:
+    answer = engine.ask("what did Rouhani say about the United States?")
+    assert answer.citations and "United States" in answer.text, answer
+    for c in answer.citations:  # not Qalibaf's quote on the United States (paragraph 6)
+        assert '" Rouhani said' in c.paragraph.text or "Rouhani said" in c.paragraph.text, c
+        assert "Qalibaf said" not in c.paragraph.text, c
 
 
 def test_question_the_articles_do_not_answer_abstains(engine: Engine) -> None:

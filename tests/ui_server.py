@@ -54,7 +54,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--delay", type=float, default=0.1, help="seconds per streamed piece")
     args = parser.parse_args()
-    settings = Settings(seeds_dir=args.seeds, index_dir=args.index, min_score=0.05, min_relevance=0.0)
+    settings = Settings(seeds_dir=args.seeds, index_dir=args.index, min_score=0.05, min_relevance=0.0,
+                        more_answers=False)
     engine = Engine(
         settings, embedder=FakeEmbedder(), llm=FakeLLM(extractive, delay=args.delay), reranker=FakeReranker()
     )
