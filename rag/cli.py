@@ -24,7 +24,7 @@ from rag.eval.cli import add_eval_parser
 from rag.net import is_loopback
 from rag.pipeline import Engine
 from rag.progress import progress_bar
-from rag.records import Answer
+from rag.records import Answer, Evidence
 from rag.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported by ``rag add``/``rag watch`` only: httpx adds ~70 ms to every ``rag ask``
@@ -58,6 +58,15 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def format_evidence(evidence: Evidence) -> str:
+    """Evidence as the CLI shows it before the answer (on stderr: the answer stays alone on stdout)."""
+    stage = "checked by the reranker" if evidence.reranked else "first search"
+    lines = [f"Evidence ({stage}), not yet an answer:"]
+    for sentence, h in zip(evidence.sentences, evidence.hits, strict=True):
+        lines.append(f"  “{textwrap.shorten(sentence, 160)}” — {h.paragraph.article_title}, {h.paragraph.place}")
+    return "\n".join(lines)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     engine = Engine(load_settings().with_(seeds_dir=args.seeds, index_dir=args.index))
     report = engine.refresh(rebuild=args.rebuild, progress=progress_bar("embedding"))
@@ -75,7 +84,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)  # an empty one is refused by the engine, as everywhere
     settings = load_settings().with_(seeds_dir=args.seeds, index_dir=args.index, model=args.model, k=args.k)
     engine = Engine(settings)
-    answer = engine.ask(question, as_of=args.as_of)
+    if args.evidence_first:  # what the articles say, printed as soon as retrieval finds it
+        answer, shown = None, ()
+        for item in engine.stream(question, as_of=args.as_of):
+            if isinstance(item, Evidence) and item.sentences != shown:  # the reranker's order, if it differs
+                print(format_evidence(item), file=sys.stderr, flush=True)
+                shown = item.sentences
+            elif isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+    else:
+        answer = engine.ask(question, as_of=args.as_of)
     if not engine.index.dense:
         print("rag: the index is still being built: this answer comes from BM25 alone", file=sys.stderr)
     if args.json:
@@ -267,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=Path)
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("--evidence-first", action="store_true",
+                   help="print what retrieval finds (on stderr) before the model answers")
     p.add_argument(
         "--as-of", type=_day, metavar="YYYY-MM-DD", help='the day asked on (default today)'
     )

@@ -124,7 +124,7 @@ def answer(llm: LLM, question: str, shown: Context, max_tokens: int) -> Generato
     )
 
 
-def collect(pieces: Generator[str, None, _R]) -> _R:
+def collect(pieces: Generator[object, None, _R]) -> _R:
     """Run ``pieces`` to its end without showing them; its return value (a model call nobody watches).
 
     >>> def g():

@@ -34,12 +34,13 @@ from rag.errors import RagError
 from rag.llm import LLM, make_llm
 from rag.minilm import NumpyMiniLM
 from rag.prompts import said_not_found
-from rag.records import Answer, Completion, Context, Hit, IndexReport, Timings, Window
+from rag.records import Answer, Completion, Context, Evidence, Hit, IndexReport, Timings, Window
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
 log = logging.getLogger(__name__)
 BM25_FOLDER = "bm25"  # inside the index folder
+EVIDENCE = 2  # paragraphs whose best sentence is shown before the answer (``Evidence``)
 OLDER_CANDIDATES, OLDER_RERANKED = 10, 3  # the older news a note may name: few, since only its best is shown
 
 
@@ -233,8 +234,9 @@ class Engine:
 
     def stream(
         self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None, as_of: date | None = None
-    ) -> Iterator[str | Answer]:
-        """Yield raw answer text pieces as they are generated, then the final ``Answer``.
+    ) -> Iterator[Evidence | str | Answer]:
+        """Yield the ``Evidence`` retrieval finds (before the model is asked), raw answer text pieces as they are
+        generated, then the final ``Answer``.
 
         ``hits`` replaces retrieval (to evaluate another retriever end to end);
         ``as_of`` is the day the question is asked on (default today): "this
@@ -243,9 +245,9 @@ class Engine:
         question, s, started = clean_question(question), self.settings, time.perf_counter()
         if hits is None and (from_header := self._from_header(question, k or s.k, as_of or date.today(), started)):
             return (yield from_header)  # a byline, date or outlet: the article's header answers, not the model
-        query = self.query_embedder.embed([question])[0]
-        ranked, dated = self._found(question, query, (k or s.k) + more.MORE_PASSAGES, hits, as_of or date.today())
-        found = ranked[: k or s.k]  # what the model is shown at most; the rest may hold more answers (rag.more)
+        query, k, day = self.query_embedder.embed([question])[0], k or s.k, as_of or date.today()
+        ranked, dated = yield from self._found(question, query, k + more.MORE_PASSAGES, hits, day)
+        found = ranked[:k]  # what the model is shown at most; the rest may hold more answers (rag.more)
         if not found or retrieve.evidence(question, found, self.bm25) < s.min_score:
             abstained = cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
             yield self._dated(abstained, dated)
@@ -302,7 +304,7 @@ class Engine:
         about = header.topic(question, field) or question
         named = header.named_outlets(question, sorted({a.outlet for a in entries.values()}))
         only = np.array([p.outlet in named for p in self.index.paragraphs]) if named else None
-        found, dated = self._found(about, self.query_embedder.embed([about])[0], k, None, as_of, only)
+        found, dated = generate.collect(self._found(about, self.query_embedder.embed([about])[0], k, None, as_of, only))
         timings = Timings(retrieve=time.perf_counter() - started)
         if not found or retrieve.evidence(about, found, self.bm25) < s.min_score:
             return self._dated(cite.abstention(question, found, timings, s.model), dated)
@@ -322,13 +324,13 @@ class Engine:
         hits: Sequence[Hit] | None,
         as_of: date,
         only: np.ndarray | None = None,
-    ) -> tuple[list[Hit], _Dating]:
+    ) -> Generator[Evidence, None, tuple[list[Hit], _Dating]]:
         """The ``k`` hits to answer from (retrieved unless ``hits`` are given, among the ``only`` paragraphs when
-        given) and what their dates mean."""
+        given) and what their dates mean; yields the ``Evidence`` found on the way."""
         window = self._window(question, as_of)
         first = self._since(as_of, window)
         if hits is None:
-            found, older = self._retrieve(question, query, k, window=window, first=first, as_of=as_of, only=only)
+            found, older = yield from self._ranked(question, query, k, None, window, first, as_of, only)
         else:
             found, older = list(hits)[:k], []
         return found, _Dating(window=window, older=tuple(older), first=first)
@@ -391,19 +393,41 @@ class Engine:
         window: Window | None = None,
         first: date | None = None,
         as_of: date | None = None,
-        only: np.ndarray | None = None,
     ) -> tuple[list[Hit], list[Hit]]:
+        """``_ranked`` without its evidence."""
+        return generate.collect(self._ranked(question, query, k, retriever, window, first, as_of))
+
+    def _ranked(
+        self,
+        question: str,
+        query: np.ndarray,
+        k: int,
+        retriever: str | None = None,
+        window: Window | None = None,
+        first: date | None = None,
+        as_of: date | None = None,
+        only: np.ndarray | None = None,
+    ) -> Generator[Evidence, None, tuple[list[Hit], list[Hit]]]:
         """(the ``k`` best hits, the best older news left out): retrieved among the paragraphs published
         from ``first`` to ``as_of`` (``rag.when.news``) and in ``only`` (a boolean per paragraph), reranked when
-        on, those from ``window`` preferred."""
+        on, those from ``window`` preferred. Yields the ``Evidence`` of the first stage (milliseconds), then
+        of the reranker's order."""
         s, retriever = self.settings, retriever or self.settings.retriever
         allowed = when.news(self._dated_corpus()[2], first, as_of) if s.dates and as_of else None
         if only is not None:
             allowed = only if allowed is None else allowed & only
         found = retrieve.hits(self.index, query, question, max(k, s.rerank), retriever, self.bm25, allowed)
-        found = rerank.rerank(question, found, self.reranker) if s.rerank else found
+        yield self._evidence(query, found, reranked=False)
+        if s.rerank:
+            found = rerank.rerank(question, found, self.reranker)
+            yield self._evidence(query, found, reranked=True)
         found = retrieve.one_per_story(when.prefer(found, window, when.PREFER_BONUS), self.index)[:k]
         return found, self._older(question, query, retriever, first)
+
+    def _evidence(self, query: np.ndarray, found: Sequence[Hit], reranked: bool) -> Evidence:
+        """The best sentence of each of the ``EVIDENCE`` best hits, shown before the model answers."""
+        best = list(found[:EVIDENCE])
+        return Evidence(sentences=retrieve.best_sentences(self.index, query, best), hits=tuple(best), reranked=reranked)
 
     def _older(self, question: str, query: np.ndarray, retriever: str, first: date | None) -> list[Hit]:
         """The best paragraph published before ``first``, for the note of an answer that finds nothing newer."""

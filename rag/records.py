@@ -127,6 +127,18 @@ class Citation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """What the articles say before the model answers: ``sentences[i]`` is the sentence of ``hits[i]`` closest
+    to the question. Yielded by ``Engine.stream`` right after the first stage of retrieval (``reranked``
+    False, milliseconds after the question) and again after the reranker. Shown as evidence, never as an
+    answer: nothing in it is verified to answer the question."""
+
+    sentences: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    reranked: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class Timings:
     """Seconds spent per stage of one question."""
 

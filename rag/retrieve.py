@@ -292,3 +292,13 @@ def within(hits: Sequence[Hit], margin: float) -> list[Hit]:
     if best is None:
         return list(hits)
     return [h for h in hits if h.rank_score is None or h.rank_score >= best - margin]
+
+
+def best_sentences(index: Index, query: np.ndarray, hits: Sequence[Hit]) -> tuple[str, ...]:
+    """Each hit's sentence closest to the question (stored sentence vectors: no model call), or its first
+    sentence while the index has no vectors yet."""
+    out = []
+    for h in hits:
+        texts, vectors = index.sentences_of(h.paragraph.id)
+        out.append(texts[int(np.argmax(vectors @ query))] if vectors.shape[1] and len(texts) else texts[0])
+    return tuple(out)

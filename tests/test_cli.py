@@ -39,6 +39,16 @@ def test_index_then_ask_human_output(seeds: Path, tmp_path: Path, fake_engine: l
     assert "Sources:\n[1] Iran slams US and Israel in high-level meetings with Iraq (undated) — paragraph 8" in out
 
 
+def test_ask_evidence_first_prints_what_retrieval_found_before_the_answer(
+    seeds: Path, tmp_path: Path, fake_engine: list[Engine], capsys
+) -> None:
+    where = ["--seeds", str(seeds), "--index", str(tmp_path / "ix")]
+    assert cli.main(["ask", "who met the Iraqi foreign minister?", "--evidence-first", *where]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("Evidence (first search), not yet an answer:\n  “") and "— Iran slams US" in err
+    assert out.startswith("Hassan Rouhani [1] met him.")  # the answer alone on stdout
+
+
 def test_ask_json(seeds: Path, tmp_path: Path, fake_engine: list[Engine], capsys) -> None:
     where = ["--seeds", str(seeds), "--index", str(tmp_path / "ix")]
     args = ["ask", "who", "met", "the", "minister?", "--json", "--k", "5", *where]

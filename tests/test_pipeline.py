@@ -5,7 +5,7 @@ import pytest
 
 from rag.pipeline import Engine, QuestionError, ask
 from rag.prompts import ABSTAIN_TEXT
-from rag.records import Answer
+from rag.records import Answer, Evidence
 
 SEED_Q = "who met the Iraqi foreign minister?"
 
@@ -61,11 +61,21 @@ def test_empty_question_is_refused(make_engine: Callable[..., Engine], question:
         make_engine().ask(question)
 
 
-def test_stream_yields_text_then_answer(make_engine: Callable[..., Engine]) -> None:
+def test_stream_yields_evidence_then_text_then_answer(make_engine: Callable[..., Engine]) -> None:
     items = list(make_engine("Hassan Rouhani [1] met him.").stream(SEED_Q))
-    assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
-    assert "".join(items[:-1]) == "Hassan Rouhani [1] met him."
-    assert isinstance(items[-1], Answer) and items[-1].citations
+    first, reranked, *text, answer = items
+    assert isinstance(first, Evidence) and not first.reranked and isinstance(reranked, Evidence) and reranked.reranked
+    assert len(first.sentences) == len(first.hits) == 2
+    assert all(s in h.paragraph.text for s, h in zip(first.sentences, first.hits, strict=True))
+    assert all(isinstance(i, str) for i in text) and "".join(text) == "Hassan Rouhani [1] met him."
+    assert isinstance(answer, Answer) and answer.citations
+
+
+def test_evidence_comes_before_the_model_is_asked(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine("Hassan Rouhani [1] met him.")
+    stream = engine.stream(SEED_Q)
+    assert isinstance(next(stream), Evidence) and engine.llm.prompts == []  # type: ignore[attr-defined]
+    stream.close()
 
 
 def test_truncated_last_sentence_is_dropped(make_engine: Callable[..., Engine]) -> None:

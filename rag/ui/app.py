@@ -54,7 +54,7 @@ from rag.errors import RagError
 from rag.ingest import FORMATS, MAX_BYTES
 from rag.net import is_loopback
 from rag.pipeline import Engine
-from rag.records import Answer
+from rag.records import Answer, Evidence
 from rag.settings import RETRIEVERS, load_settings
 from rag.turns import Rate
 from rag.ui import render
@@ -140,7 +140,9 @@ def _answered(
     hits = engine.retrieve(turn.standalone, k, retriever) if other else None
     draft = ""
     for item in engine.stream(turn.standalone, k, hits=hits):
-        if isinstance(item, Answer):
+        if isinstance(item, Evidence):  # what the articles say, on screen before the model's first token
+            turn = replace(turn, evidence=item)
+        elif isinstance(item, Answer):
             turn = replace(turn, answer=item, draft="", note="" if engine.index.dense else BM25_ONLY)
         else:
             draft += item

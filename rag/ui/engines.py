@@ -26,7 +26,7 @@ import threading
 
 from rag import gguf
 from rag.pipeline import Engine
-from rag.records import Answer, ArticleEntry, IndexReport
+from rag.records import Answer, ArticleEntry, Evidence, IndexReport
 from rag.settings import Settings, load_settings
 from rag.turns import Line
 
@@ -99,7 +99,7 @@ class EngineHub:
             question = self.articles()[0].title
             stream = engine.stream(question)
             try:
-                first = next(stream)
+                first = next(item for item in stream if not isinstance(item, Evidence))
             finally:
                 stream.close()
             if isinstance(first, Answer):  # retrieval abstained before the model: load it anyway

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.cite import MARKER
-from rag.records import Answer, ArticleEntry, Citation, Hit
+from rag.records import Answer, ArticleEntry, Citation, Evidence, Hit
 from rag.text import sentences
 
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
@@ -42,6 +42,7 @@ class Turn:
     error: str = ""
     note: str = ""  # e.g. answered from BM25 alone while the index is still being built
     waiting: int = 0  # questions ahead of this one in the line for the model (rag.turns)
+    evidence: Evidence | None = None  # what retrieval found, shown until the model's first token
 
 
 def esc(text: str) -> str:
@@ -181,6 +182,8 @@ def _answer_html(turn: Turn) -> str:
                 f'<div class="answer pending waiting"><span class="muted">Waiting for the model: {ahead} '
                 "ahead of yours…</span></div>"
             )
+        if not turn.draft and turn.evidence is not None:
+            return _evidence_html(turn.evidence)
         if not turn.draft:
             return '<div class="answer pending"><span class="muted">Searching the articles…</span></div>'
         return f'<div class="answer draft">{esc(turn.draft)}<span class="cursor">▍</span></div>'
@@ -194,6 +197,21 @@ def _answer_html(turn: Turn) -> str:
         dropped = " | ".join(answer.unsupported)
         out += f'<div class="small muted">Left out, not supported by the articles: {esc(dropped)}</div>'
     return out
+
+
+def _evidence_html(evidence: Evidence) -> str:
+    """What retrieval found, marked as evidence and not an answer (the answer replaces it when it starts)."""
+    stage = "checked by the reranker" if evidence.reranked else "first search"
+    items = "".join(
+        f'<li>“{esc(sentence)}” <span class="small muted">— {esc(h.paragraph.article_title)}, '
+        f"{h.paragraph.place}</span></li>"
+        for sentence, h in zip(evidence.sentences, evidence.hits, strict=True)
+    )
+    return (
+        f'<div class="answer pending evidence" data-stage="{"reranked" if evidence.reranked else "first"}">'
+        f'<div class="small muted">Evidence found ({stage}), not yet an answer: the model is reading it…</div>'
+        f'<ul class="evidence-list">{items}</ul></div>'
+    )
 
 
 def _meta(turn: Turn) -> str:
@@ -294,6 +312,8 @@ a.cite:hover { background: var(--color-accent-soft); }
 .hit-text { font-size: 0.9em; margin: 2px 0 8px 0; }
 .src-text { margin: 4px 0; }
 .src-text.header { white-space: pre-line; }
+.answer.evidence { border-left: 3px dashed #d1d5db; padding-left: 8px; }
+.evidence-list { margin: 4px 0 0 0; padding-left: 18px; color: #4b5563; }
 .src-text.antecedent { border-left: 3px solid #e5e7eb; padding-left: 6px; }
 table.articles { width: 100%; border-collapse: collapse; }
 table.articles td, table.articles th {
