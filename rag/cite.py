@@ -596,7 +596,9 @@ def answer_from(
     shown = [h.paragraph for h in hits]
     verified = verify(said, shown, question, min_support, relevance=relevance, min_relevance=min_relevance,
                       earlier=earlier, asked=asked)
-    text, citations = in_full(verified.text, verified.citations, earlier)
+    text, citations = verified.text, verified.citations
+    if _PERSON_QUESTION.match(question):  # a person is named in full ("Qalibaf" -> "Mohammad Baqer Qalibaf")
+        text, citations = in_full(text, citations, earlier)
     short = strip_markers(text)
     if citations and asked:  # what someone said is answered in their words, not the model's
         text, short = in_their_words(asked, citations, earlier)

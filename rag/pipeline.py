@@ -270,7 +270,7 @@ class Engine:
             if whole.passages != shown.passages:
                 again = yield from generate.answer(llm, question, whole, s.max_tokens)
                 answer = self._verified(question, again, whole.hits, answer.timings.plus(again))
-        if s.more_answers and not answer.abstained and attribute.asked_speaker(question) is None:
+        if s.more_answers and not answer.abstained and more.applies(question) and not attribute.asked_speaker(question):
             answer = self._more(question, query, answer, ranked)
         return answer
 
