@@ -493,6 +493,32 @@ def _join(pieces: list[str], capitalize: bool = True) -> str:
     return re.sub(rf"([.!?])\s*({MARKER.pattern})$", r" \2\1", text).replace("  ", " ")
 
 
+_WHO_DID = re.compile(r"^\s*who\s+(?P<rest>(?P<verb>[a-z]+)\b[^?]*?)\s*\??\s*$", re.IGNORECASE)
+_IRREGULAR_PAST = frozenset(
+    "met said told wrote led won held spoke gave took made sent brought found chose saw left paid sold bought ran "
+    "became began built caught fought got hit kept knew lost put read set shot stood struck taught thought".split()
+)
+
+
+def as_sentence(question: str, text: str) -> str:
+    """A bare list answering "who <did something> ...?" as a sentence in the question's words.
+
+    >>> as_sentence("who met the Iraqi foreign minister?", "Hassan Rouhani [1] and Mohammad Baqer Qalibaf [2]")
+    'Hassan Rouhani [1] and Mohammad Baqer Qalibaf [2] met the Iraqi foreign minister.'
+    >>> as_sentence("who met the minister?", "Rouhani [1] met him."), as_sentence("who is the minister?", "Hussein [1]")
+    ('Rouhani [1] met him.', 'Hussein [1]')
+    """
+    match = _WHO_DID.match(question)
+    if not match:
+        return text
+    verb, body = match.group("verb").lower(), text.rstrip(" .")
+    bare = strip_markers(body)
+    past = verb.endswith("ed") or verb in _IRREGULAR_PAST
+    if not past or re.search(r"[.!?;:]", bare) or verb in words(bare) or len(bare.split()) > 12:
+        return text
+    return f"{body} {match.group('rest')}."
+
+
 def in_full(text: str, citations: Sequence[Citation], earlier: Earlier | None) -> tuple[str, tuple[Citation, ...]]:
     """The answer with a claim that is a bare surname ("Qalibaf [2]") given the full name its article uses
     ("Mohammad Baqer Qalibaf [2]"): news names a person in full once, then by surname.

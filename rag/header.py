@@ -74,6 +74,29 @@ def topic(question: str, field: str) -> str:
     return " ".join(tail.strip(" ?.!").split())
 
 
+TITLE_MATCH = 0.6  # share of the topic's words an article's title must hold to be the article asked about
+
+
+def by_title(topic: str, entries: Sequence[ArticleEntry]) -> ArticleEntry | None:
+    """The article whose title holds most of the topic's content words (word endings folded), if it holds
+    ``TITLE_MATCH`` of them: a question names an article by what its headline says.
+
+    >>> e = ArticleEntry(id="a", title="Iran slams US and Israel in high-level meetings with Iraq", subtitle="",
+    ...     byline="", authors=(), date="", updated="", outlet="", url="", path="", sha256="", first_row=0,
+    ...     rows=1, first_paragraph=0, paragraphs=1, first_sentence=0, sentences=1)
+    >>> by_title("Iran slamming the US and Israel", [e]).id, by_title("the port strike", [e])
+    ('a', None)
+    """
+    from rag.cite import terms  # the verifier's word folding ("slamming" meets "slams")
+
+    asked = {t[:4] for t in terms(topic)}  # four letters: "slamming" and "slams" meet at "slam"
+    if not asked:
+        return None
+    share, best = max(((len(asked & {t[:4] for t in terms(e.title)}) / len(asked), e) for e in entries),
+                      key=lambda t: t[0], default=(0.0, None))
+    return best if share >= TITLE_MATCH else None
+
+
 def named_outlets(question: str, outlets: Sequence[str]) -> set[str]:
     """The outlets of the archive that ``question`` names ("the Meridian Wire story about ...").
 

@@ -272,7 +272,9 @@ class Engine:
                 answer = self._verified(question, again, whole.hits, answer.timings.plus(again))
         if s.more_answers and not answer.abstained and more.applies(question) and not attribute.asked_speaker(question):
             answer = self._more(question, query, answer, ranked)
-        return answer
+        if answer.abstained:
+            return answer
+        return replace(answer, text=cite.as_sentence(question, answer.text))  # "A [1] and B [2] met him."
 
     def _more(self, question: str, query: np.ndarray, answer: Answer, ranked: Sequence[Hit]) -> Answer:
         """``answer`` with the verified answers of the relevant paragraphs it did not cite: one short model call
@@ -306,9 +308,10 @@ class Engine:
         only = np.array([p.outlet in named for p in self.index.paragraphs]) if named else None
         found, dated = generate.collect(self._found(about, self.query_embedder.embed([about])[0], k, None, as_of, only))
         timings = Timings(retrieve=time.perf_counter() - started)
-        if not found or retrieve.evidence(about, found, self.bm25) < s.min_score:
+        titled = header.by_title(about, [e for e in entries.values() if not named or e.outlet in named])
+        if titled is None and (not found or retrieve.evidence(about, found, self.bm25) < s.min_score):
             return self._dated(cite.abstention(question, found, timings, s.model), dated)
-        chosen = [found[0].paragraph.article_id]
+        chosen = [titled.id if titled is not None else found[0].paragraph.article_id]
         if field == "outlet":  # "which outlet reported ...?": every article of the story the reranker holds answering
             chosen += [h.paragraph.article_id for h in found[1:] if (h.relevance or 0.0) >= s.min_relevance]
         articles = [entries[a] for a in dict.fromkeys(chosen)]

@@ -37,7 +37,8 @@ def test_paragraphs_left_uncited_get_a_second_call_whose_answers_are_added(
     pieces = list(engine.stream(SEED_Q))
     answer = pieces[-1]
     assert isinstance(answer, Answer)
-    assert answer.text == "Hassan Rouhani [1] and Mohammad Baqer Qalibaf [2]", answer
+    assert answer.text == "Hassan Rouhani [1] and Mohammad Baqer Qalibaf [2] met the Iraqi foreign minister.", answer
+    assert answer.short == "Hassan Rouhani and Mohammad Baqer Qalibaf"  # what an evaluation scores: the names
     assert [c.paragraph.number for c in answer.citations] == [8, 3]
     first, second = engine.llm.prompts  # type: ignore[attr-defined]
     assert "Rouhani also met" in _passages(first) and "Qalibaf" in _passages(second)
