@@ -78,7 +78,7 @@ def report(rows: list[dict]) -> str:
         f"| verified answer | {med('answer')} |",
         "",
         f"Evidence within 0.5 s of Enter: {sum(r.get('evidence', 9) <= 0.5 for r in rows)}/{len(rows)} questions; "
-        f"evidence before the first token: {sum(r.get('evidence', 9) < r.get('token', 9) for r in rows)}/"
+        f"evidence before the first token: {sum(r.get('evidence', 9) < r['token'] for r in rows if 'token' in r)}/"
         f"{sum('token' in r for r in rows)} (an abstention before the model streams no token).",
     ]
     return "\n".join(lines) + "\n"

@@ -32,7 +32,8 @@ from rag.records import Answer, Citation, Hit
 from rag.text import words
 
 MORE_PASSAGES = 3
-MORE_WORDS = 60  # of passage text in the second call: each candidate's best sentence or two
+_NAMED = re.compile(r"\b[A-ZÀ-Þ][\w'’.-]+\s+[A-ZÀ-Þ][\w'’-]+")  # a person named in full: two capitalized words
+MORE_WORDS = 60  # of passage text in a further call: the candidate's best sentence or two
 _TOKEN = r"[A-ZÀ-Þ][\w'’-]+"
 # "who met the Iraqi foreign minister?" (the object) / "whom did the infrastructure minister receive?" (the subject)
 _OBJECT = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b)\w+\s+(?:with\s+)?(?P<who>the\s+[^?,]+?)\s*(?:\?|$)", re.I)
@@ -115,8 +116,8 @@ def merge(first: Answer, more: Answer) -> Answer:
     added: list[Citation] = []
     for c in more.citations:
         new = set(words(c.sentence)) - given
-        if not new or _said(c.sentence, first):
-            continue
+        if not new or _said(c.sentence, first) or not _NAMED.search(c.sentence):
+            continue  # nothing new, or no one named ("senior Iranian officials" answers no who-question)
         key = tuple(p.id for p in c.paragraphs)
         markers.setdefault(key, max(markers.values(), default=0) + 1)
         added.append(replace(c, marker=markers[key], sentence=_bare(c.sentence)))

@@ -283,15 +283,16 @@ class Engine:
         extra = more.candidates(answer, ranked, s.min_relevance) if s.rerank else []
         if not extra:
             return answer
-        shown = generate.context(question, query, extra, self.index, s, budget=more.MORE_WORDS)
         phrase = more.described(question)
-        if phrase:
-            articles = [" ".join(p.text for p in (*self.index.before(h.paragraph), h.paragraph)) for h in shown.hits]
-            masked = tuple(more.mask(t, a, phrase) for t, a in zip(shown.passages, articles, strict=True))
-            shown = replace(shown, passages=masked)
-        completion = generate.collect(generate.answer(self.llm, question, shown, s.max_tokens))
-        second = self._verified(question, completion, shown.hits, answer.timings.plus(completion))
-        return replace(more.merge(answer, second), timings=second.timings)
+        for hit in extra:  # one short call each: shown several, the model names one of them
+            shown = generate.context(question, query, [hit], self.index, s, budget=more.MORE_WORDS)
+            if phrase:
+                article = " ".join(p.text for p in (*self.index.before(hit.paragraph), hit.paragraph))
+                shown = replace(shown, passages=tuple(more.mask(t, article, phrase) for t in shown.passages))
+            completion = generate.collect(generate.answer(self.llm, question, shown, s.max_tokens))
+            found = self._verified(question, completion, shown.hits, answer.timings.plus(completion))
+            answer = replace(more.merge(answer, found), timings=found.timings)
+        return answer
 
     def _from_header(self, question: str, k: int, as_of: date, started: float) -> Answer | None:
         """A question about an article's byline, date, outlet, title or URL (``rag.header``): the article found

@@ -118,14 +118,14 @@ def all_answers(q: Question, answer: Answer) -> bool | None:
         return None
     if answer.abstained:
         return False
-    text = _unaccented(cite.strip_markers(answer.text))
+    text = _plain(cite.strip_markers(answer.text))
     for e in q.expected:
-        names = [_unaccented(n) for n in e.names]
+        names = [_plain(n) for n in e.names]
         if e.answer == NO_BYLINE:
             names = ["no byline", "names no author"]
         if not contains_answer(text, names):
             return False
-        claims = [c for c in answer.citations if contains_answer(_unaccented(c.sentence), names)]
+        claims = [c for c in answer.citations if contains_answer(_plain(c.sentence), names)]
         if e.evidence:
             cited = any(_states(p, e.evidence) for c in claims for p in c.paragraphs)
         else:
@@ -133,6 +133,15 @@ def all_answers(q: Question, answer: Answer) -> bool | None:
         if not cited:
             return False
     return True
+
+
+def _plain(text: str) -> str:
+    """Accents folded and typographic quotes made spaces (SQuAD's normalization drops ASCII punctuation only).
+
+    >>> _plain("“Brightloom” to cut: Nestlé’s")
+    ' Brightloom  to cut: Nestle s'
+    """
+    return re.sub(r"[“”‘’«»„]", " ", _unaccented(text))
 
 
 def _states(paragraph: Paragraph, evidence: Sequence[str]) -> bool:
