@@ -371,14 +371,16 @@ def verify(
             supported = [t for t in supported if proofs[t[2].id] is not None]
         if supported and asked:
             theirs = {t[2].id: _speaker(claim.text, t[2], earlier, asked) for t in supported}
-            mine = [t for t in supported if attribute.same_person(theirs[t[2].id][0] or "", asked)]
-            if not mine:  # verified, but as someone else's words: kept aside for the answer to say whose
-                other = max(supported, key=lambda t: (theirs[t[2].id][0] is not None, t[0], -t[1]))
+            mine = [t for t in supported if attribute.same_person(theirs[t[2].id][0] or "", asked)
+                    and on_topic(theirs[t[2].id][1], t[2].text, question, asked)]
+            others = [t for t in supported if theirs[t[2].id][0]
+                      and not attribute.same_person(theirs[t[2].id][0] or "", asked)]
+            if not mine and others:  # verified, but as someone else's words: kept aside for the answer to say whose
+                other = max(others, key=lambda t: (t[0], -t[1]))
                 said, evidence = theirs[other[2].id]
-                if said:
-                    cited = Citation(marker=0, paragraph=other[2], support=other[0], sentence=claim.text,
-                                     evidence=evidence)
-                    elsewhere.append((cited, said))
+                cited = Citation(marker=0, paragraph=other[2], support=other[0], sentence=claim.text,
+                                 evidence=evidence)
+                elsewhere.append((cited, said or ""))
             supported = mine
         if supported and trust_marker:
             score, _, chosen = max(supported, key=lambda t: (t[1] + 1 == claim.marker, t[0], -t[1]))
@@ -460,6 +462,28 @@ def _proof(
             if relevance(question, [evidence])[0] >= min_relevance:
                 return _Proof(evidence, before[found[0]])
     return None
+
+
+def on_topic(evidence: str, paragraph: str, question: str, asked: str) -> bool:
+    """Whether ``asked``'s words (``evidence``, or the quote it continues into) are about what the question asks:
+    they share a content word with it, beside the person's name and the saying. Asked what a minister said about
+    water, their words on subsidies are theirs, but no answer.
+
+    >>> q = "what did Orlik say about the plant's use of water?"
+    >>> on_topic("Orlik said the state would pay 310 million euros.", "", q, "Orlik")
+    False
+    >>> on_topic('"Wells will not run dry," Orlik said of the water.', "", q, "Orlik")
+    True
+    """
+    topic = terms(question) - terms(asked) - terms(attribute.subject(question)) - _SAYING
+    if not topic:  # "what did Rouhani say?": anything he said
+        return True
+    parts = sentences(paragraph) or [paragraph]
+    after = next((parts[i + 1] for i, x in enumerate(parts[:-1]) if x == evidence), "")
+    return bool(topic & (terms(evidence) | terms(after)))
+
+
+_SAYING = frozenset(term(w) for w in "say said tell told claim describe describ add announce think mean".split())
 
 
 def _speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: str) -> tuple[str | None, str]:
@@ -569,8 +593,10 @@ def in_their_words(asked: str, citations: Sequence[Citation], earlier: Earlier |
     if not quoted:
         return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), ""
     article = [q.text for c in citations for q in (*(earlier(c.paragraph) if earlier else ()), c.paragraph)]
-    text = f"{attribute.full_name(asked, article)}: {' '.join(quoted)}"
-    return text, strip_markers(" ".join(quoted))
+    said = " ".join(quoted)
+    if attribute.surname(asked) in said.casefold():  # "Orlik said the state would ...": it names them already
+        return said, strip_markers(said)
+    return f"{attribute.full_name(asked, article)}: {said}", strip_markers(said)
 
 
 def _quoted(sentence: str) -> str:
@@ -579,7 +605,9 @@ def _quoted(sentence: str) -> str:
     >>> _quoted("It is not our job."), _quoted('"It is," he said.')
     ('“It is not our job.”', '"It is," he said.')
     """
-    return sentence if re.search(r"[\"“”]", sentence) else f"“{sentence}”"
+    if re.search(r"[\"“”]", sentence) or re.search(rf"\b{attribute.SAY}\b", sentence):
+        return sentence  # a quote already, or reported speech ("Orlik said the state would ...")
+    return f"“{sentence}”"
 
 
 def abstention(question: str, hits: Sequence[Hit], timings: Timings, model: str, **details: object) -> Answer:

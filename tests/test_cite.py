@@ -171,3 +171,12 @@ def test_another_speakers_words_are_answered_as_theirs() -> None:
                               asked="Hassan Rouhani")
     assert answer.text.startswith("The articles quote Qalibaf on this, not Hassan Rouhani: “Under pressure from")
     assert [c.paragraph.number for c in answer.citations] == [6] and not answer.abstained
+
+
+def test_the_asked_persons_words_on_another_subject_are_no_answer() -> None:
+    question = "what did Rouhani say about water supplies?"
+    off = cite.verify("We are with Iraq [2].", QUOTES, question, asked="Rouhani")
+    assert off.citations == () and off.elsewhere == ()  # his words, but not about water
+    on = cite.verify("Getting the United States out of the region is not our job [2].", QUOTES,
+                     "what did Rouhani say about the United States?", asked="Rouhani")
+    assert [c.paragraph.number for c in on.citations] == [9]
