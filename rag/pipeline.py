@@ -96,7 +96,7 @@ class Engine:
         self._read: dict = {}  # article files already read by this engine (rag.ingest.load_articles)
         self._saving: threading.Thread | None = None  # a background save of the index (refresh(wait=False))
         self._bm25_lock = threading.Lock()
-        # (corpus, its articles' dates sorted, each paragraph's date): ``_since`` and ``_retrieve``
+        # (corpus, its articles' dates sorted, each paragraph's date): ``_since`` and ``_ranked``
         self._dates: tuple[str, list[str], np.ndarray] = ("", [], np.array([], str))
 
     @property
@@ -386,20 +386,8 @@ class Engine:
         """The ``k`` best paragraphs by ``retriever`` (default: the configured one), asked on ``as_of``."""
         query, day = self.query_embedder.embed([question])[0], as_of or date.today()
         window = self._window(question, day)
-        return self._retrieve(question, query, k, retriever, window, self._since(day, window), day)[0]
-
-    def _retrieve(
-        self,
-        question: str,
-        query: np.ndarray,
-        k: int,
-        retriever: str | None = None,
-        window: Window | None = None,
-        first: date | None = None,
-        as_of: date | None = None,
-    ) -> tuple[list[Hit], list[Hit]]:
-        """``_ranked`` without its evidence."""
-        return generate.collect(self._ranked(question, query, k, retriever, window, first, as_of))
+        ranked = self._ranked(question, query, k, retriever, window, self._since(day, window), day)
+        return generate.collect(ranked)[0]  # without the evidence on the way
 
     def _ranked(
         self,
