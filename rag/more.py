@@ -37,7 +37,9 @@ MORE_WORDS = 60  # of passage text in a further call: the candidate's best sente
 _TOKEN = r"[A-ZÀ-Þ][\w'’-]+"
 # "who met the Iraqi foreign minister?" (the object) / "whom did the infrastructure minister receive?" (the subject)
 _OBJECT = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b)\w+\s+(?:with\s+)?(?P<who>the\s+[^?,]+?)\s*(?:\?|$)", re.I)
-_SUBJECT = re.compile(r"^\s*whom?\s+(?:did|does|do|has|had|will)\s+(?P<who>the\s+[\w'’ -]+?)\s+\w+\s*(?:\?|$)", re.I)
+_SUBJECT = re.compile(r"^\s*whom?\s+(?:did|does|do|has|had|will)\s+(?P<who>(?:the|[\w-]+['’]s)\s+[\w'’ -]+?)\s+"
+                      r"(?:receive|meet|visit|call|see|thank|host|welcome|name|appoint|hire|fire|praise|blame|criticize|"
+                      r"criticise|accuse|invite|interview|replace|join|support|back|\w+ed)\b", re.I)
 
 
 _PERSONS = re.compile(r"^\s*whom?\b", re.I)
@@ -61,6 +63,8 @@ def described(question: str) -> str | None:
 
     >>> described("who met the Iraqi foreign minister?"), described("whom did the Iraqi foreign minister meet?")
     ('the Iraqi foreign minister', 'the Iraqi foreign minister')
+    >>> described("Whom did Portugal's infrastructure minister receive at her ministry on Wednesday?")
+    "Portugal's infrastructure minister"
     >>> described("what is Iran's policy?") is None
     True
     """
