@@ -4,21 +4,23 @@
 small model shown both names one: the one its first passage states most
 plainly ("Hassan Rouhani also met with the Iraqi foreign minister"), or the
 minister himself ("Iraqi Foreign Minister Fuad Hussein met ..."), which the
-verifier removes. So after the first answer is verified, the relevant
-paragraphs it did not cite get a second, short call of their own
-(``candidates``): the paragraphs the cross-encoder rates as answering
-(relevance >= ``min_relevance``), cut to their best sentences, at most
-``MORE_PASSAGES``. In them the person the question describes is masked to
-the question's own words (``mask``: "a meeting between Hussein and ...
-Qalibaf" is shown as "a meeting between the Iraqi foreign minister and ...
-Qalibaf"), since the model otherwise answers with that person. The second
-answer is verified against the original paragraphs like the first, and its
-new claims are added (``merge``); a claim that repeats one already given
-is dropped.
+verifier removes. So after the first answer is verified, each relevant
+paragraph it did not cite gets a short call of its own (``candidates``: the
+paragraphs the cross-encoder rates as answering, relevance >=
+``min_relevance``, at most ``MORE_PASSAGES``, each cut to its best
+sentences): shown several at once, the model names one of them. In them the
+person the question describes is masked to the question's own words
+(``mask``: "a meeting between Hussein and ... Qalibaf" is shown as "a meeting
+between the Iraqi foreign minister and ... Qalibaf"), since the model
+otherwise answers with that person. Each further answer is verified against
+the original paragraph like the first, and its new claims that name someone
+in full are added (``merge``); a claim that repeats one already given is
+dropped. Only who-questions (``applies``).
 
-Trade-off: one more model call (a short prompt: the prefix is cached) for a
-question whose first answer left relevant paragraphs uncited; nothing of it
-is streamed, since only its verified claims are kept.
+Trade-off: up to ``MORE_PASSAGES`` more model calls (short prompts: the
+prefix is cached) for a who-question whose first answer left relevant
+paragraphs uncited; nothing of them is streamed, since only their verified
+claims are kept.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ _PERSONS = re.compile(r"^\s*whom?\b", re.I)
 def applies(question: str) -> bool:
     """Whether a second look may add answers: a question for people ("who met ...?", "whom did ... receive?").
 
-    Asked of single-answer questions ("how many jobs were added?", "where is tin mined?"), the second call
+    Asked of single-answer questions ("how many jobs were added?", "where is tin mined?"), further calls
     added topical wrong answers that the verifier let through (pooled SQuAD F1 0.703 -> 0.662, 27 of 190
     answers changed, none a who-question: ``docs/decisions.md``).
 

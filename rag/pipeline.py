@@ -277,8 +277,8 @@ class Engine:
         return replace(answer, text=cite.as_sentence(question, answer.text))  # "A [1] and B [2] met him."
 
     def _more(self, question: str, query: np.ndarray, answer: Answer, ranked: Sequence[Hit]) -> Answer:
-        """``answer`` with the verified answers of the relevant paragraphs it did not cite: one short model call
-        over them, the person the question describes masked to its words (``rag.more``), not streamed."""
+        """``answer`` with the verified answers of the relevant paragraphs it did not cite: a short model call for
+        each, the person the question describes masked to its words (``rag.more``), not streamed."""
         s = self.settings
         extra = more.candidates(answer, ranked, s.min_relevance) if s.rerank else []
         if not extra:
@@ -290,8 +290,8 @@ class Engine:
                 article = " ".join(p.text for p in (*self.index.before(hit.paragraph), hit.paragraph))
                 shown = replace(shown, passages=tuple(more.mask(t, article, phrase) for t in shown.passages))
             completion = generate.collect(generate.answer(self.llm, question, shown, s.max_tokens))
-            found = self._verified(question, completion, shown.hits, answer.timings.plus(completion))
-            answer = replace(more.merge(answer, found), timings=found.timings)
+            further = self._verified(question, completion, shown.hits, answer.timings.plus(completion))
+            answer = replace(more.merge(answer, further), timings=further.timings)
         return answer
 
     def _from_header(self, question: str, k: int, as_of: date, started: float) -> Answer | None:

@@ -69,7 +69,7 @@ class Settings:
     min_support: float = 0.5
     # With the reranker on, a claim's evidence must answer the question at least this well (rag.cite.answers).
     min_relevance: float = 0.9
-    # After a verified answer, the relevant paragraphs it did not cite get a second short call (rag.more).
+    # After a who-question's verified answer, each relevant paragraph it did not cite gets a short call (rag.more).
     more_answers: bool = True
     # A question about an article's byline, date, outlet, title or URL is answered from its header (rag.header).
     headers: bool = True
