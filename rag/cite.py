@@ -566,17 +566,22 @@ def in_full(text: str, citations: Sequence[Citation], earlier: Earlier | None) -
     return text, tuple(out)
 
 
-def in_their_words(asked: str, citations: Sequence[Citation], earlier: Earlier | None) -> tuple[str, str]:
-    """(answer text, short answer) to "what did ``asked`` say?": their name, then from each cited paragraph the
-    sentence of theirs that verified the claim, with the next one if theirs too, verbatim, each marked.
+def in_their_words(
+    asked: str, citations: Sequence[Citation], earlier: Earlier | None
+) -> tuple[str, str, tuple[Citation, ...]]:
+    """(answer text, short answer, citations) to "what did ``asked`` say?": their name, then from each cited
+    paragraph the sentence of theirs that verified the claim, with the next one if theirs too, verbatim, each
+    marked; each citation then backs those words (its ``sentence``), not the model's paraphrase.
 
     >>> p = Paragraph(id="a:9", article_id="a", article_title="T", number=9,
     ...               text='"We are with Iraq," Rouhani said. "It is not our job." Tehran backs militias.')
     >>> c = Citation(marker=1, paragraph=p, support=1.0, sentence="not our job", evidence='"It is not our job."')
-    >>> in_their_words("Hassan Rouhani", [c], None)[0]
-    'Hassan Rouhani: "It is not our job." [1]'
+    >>> text, short, cited = in_their_words("Hassan Rouhani", [c], None)
+    >>> text, cited[0].sentence
+    ('Hassan Rouhani: "It is not our job." [1]', '"It is not our job."')
     """
     quoted: list[str] = []
+    words_of: dict[int, str] = {}
     for c in {c.marker: c for c in citations}.values():
         before = [q.text for q in earlier(c.paragraph)] if earlier is not None else []
         parts = sentences(c.paragraph.text) or [c.paragraph.text]
@@ -588,15 +593,17 @@ def in_their_words(asked: str, citations: Sequence[Citation], earlier: Earlier |
                                                           or "", asked):
             theirs.append(parts[at + 1])
         words_ = " ".join(_quoted(x) for x in theirs)
+        words_of[c.marker] = words_
         if words_ not in quoted:
             quoted.append(f"{words_} [{c.marker}]")
     if not quoted:
-        return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), ""
+        return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), "", tuple(citations)
+    cited = tuple(replace(c, sentence=words_of[c.marker]) if c.marker in words_of else c for c in citations)
     article = [q.text for c in citations for q in (*(earlier(c.paragraph) if earlier else ()), c.paragraph)]
     said = " ".join(quoted)
     if attribute.surname(asked) in said.casefold():  # "Orlik said the state would ...": it names them already
-        return said, strip_markers(said)
-    return f"{attribute.full_name(asked, article)}: {said}", strip_markers(said)
+        return said, strip_markers(said), cited
+    return f"{attribute.full_name(asked, article)}: {said}", strip_markers(said), cited
 
 
 def _quoted(sentence: str) -> str:
@@ -655,7 +662,7 @@ def answer_from(
         text, citations = in_full(text, citations, earlier)
     short = strip_markers(text)
     if citations and asked:  # what someone said is answered in their words, not the model's
-        text, short = in_their_words(asked, citations, earlier)
+        text, short, citations = in_their_words(asked, citations, earlier)
     if not citations and verified.elsewhere and asked:
         other, speaker = verified.elsewhere[0]
         article = [*(earlier(other.paragraph) if earlier else ()), other.paragraph]

@@ -180,3 +180,15 @@ def test_the_asked_persons_words_on_another_subject_are_no_answer() -> None:
     on = cite.verify("Getting the United States out of the region is not our job [2].", QUOTES,
                      "what did Rouhani say about the United States?", asked="Rouhani")
     assert [c.paragraph.number for c in on.citations] == [9]
+
+
+def test_an_answer_in_the_speakers_words_cites_those_words() -> None:
+    from rag.records import Completion, Hit, Timings
+
+    hits = [Hit(paragraph=p, score=0.8) for p in QUOTES]
+    said = Completion(text="Rouhani said it was not Iran's job [2].")  # the model's paraphrase
+    answer = cite.answer_from("what did Rouhani say about the United States?", said, hits, Timings(), 0.5, "m",
+                              asked="Rouhani")
+    quote = '"We are with Iraq," Rouhani said. "Getting the United States out of the region is not our job."'
+    assert answer.text == f"{quote} [1]" and answer.short == quote
+    assert [c.sentence for c in answer.citations] == [quote]  # what an API client shows beside the claim
