@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from rag.text import sentences
+from rag.text import STOPWORDS, sentences
 
 SAY = (r"(?:said|says|say|added|adds|told|tells|stated|states|warned|warns|argued|argues|insisted|insists|explained|"
         r"noted|wrote|writes|asked|asks|claimed|claims|announced|announces|declared|declares|described|describes|"
@@ -89,6 +89,63 @@ def asked_speaker(question: str) -> str | None:
     if not who.rstrip().endswith(names[-1]):
         return None  # the subject ends in lower-case words: a description ("Atlantica's director" is named)
     return names[-1]
+
+
+_ROLE_ACCORDING = re.compile(r"\baccording to\s+(?P<who>(?:the\s+|[\w-]+['’]s\s+)[^,?]+)", re.IGNORECASE)
+_ROLE_HEAD = re.compile(r"^(?P<role>(?:[\w'’-]+\s+)*?[a-z][\w-]*)(?:\s+(?:for|of|at|in|from)\b.*)?$")
+
+
+def asked_role(question: str) -> str | None:
+    """The role a question asks the words of when it names nobody ("according to the police spokeswoman, ...?",
+    "what did Murcia's agriculture councillor say ...?"): the description's role words, else None.
+
+    Whether anyone holds that role is for the articles to say (``holder``).
+
+    >>> asked_role("According to the Ghent police spokeswoman, what did detectives recover?")
+    'Ghent police spokeswoman'
+    >>> asked_role("According to the spokesman for the prosecutor's office, what linked him to the theft?")
+    'spokesman'
+    >>> asked_role("What did Murcia's agriculture councillor say about the cut?")
+    'agriculture councillor'
+    >>> asked_role("What did Karel Dewaele say?"), asked_role("How large was the state tax credit?")
+    (None, None)
+    """
+    if asked_speaker(question):
+        return None
+    match = _ASKED.match(question) or _ROLE_ACCORDING.search(question)
+    if not match:
+        return None
+    described = re.match(r"(?:the\s+|[\w-]+['’]s\s+)", match.group("who").strip(), flags=re.IGNORECASE)
+    if not described:  # "which network is taking Kimmel's show ... talk ...?" is no description of a speaker
+        return None
+    who = match.group("who").strip()[described.end() :]
+    head = _ROLE_HEAD.match(who)
+    if not head or head.group("role").split()[-1].casefold() in STOPWORDS:
+        return None  # "how large was the state tax credit?": "state" read as a saying, after no role
+    return head.group("role")
+
+
+def holder(role: str, texts: Sequence[str]) -> str | None:
+    """The person ``texts`` (an article) give ``role`` to: named right after its last two words ("Police
+    spokeswoman Inspector Lotte Claes") or before them in an apposition ("Lucía Ferrer, the regional government's
+    agriculture councillor,"); None if no one is.
+
+    >>> holder("Ghent police spokeswoman", ["Police spokeswoman Inspector Lotte Claes said two men fled."])
+    'Inspector Lotte Claes'
+    >>> holder("agriculture councillor", ["Lucía Ferrer, the regional government's agriculture councillor, said so."])
+    'Lucía Ferrer'
+    >>> holder("spokesman", ["The report said so."]) is None
+    True
+    """
+    title = r"\s+".join(re.escape(w) for w in role.split()[-2:])
+    for text in texts:
+        for sentence in sentences(text) or [text]:
+            after = re.search(rf"\b(?i:{title})\s+(?P<who>{_NAME})", sentence)
+            apposed = re.search(rf"(?P<who>{_NAME}),\s+(?:[^,;\"“”]{{0,60}}\s)?(?i:{title})\b", sentence)
+            for found in (after, apposed):
+                if found and " " in found.group("who") and found.group("who").casefold() not in _NOT_PEOPLE:
+                    return found.group("who")
+    return None
 
 
 def subject(question: str) -> str:

@@ -368,12 +368,20 @@ class Engine:
     def _verified(self, question: str, completion: Completion, shown: Sequence[Hit], timings: Timings) -> Answer:
         """The model's answer with only the claims the shown paragraphs verify (``rag.cite.answer_from``): by
         their evidence alone or with an earlier paragraph of the article (``rag.coref``), and, asked what
-        someone said, by their own words (``rag.attribute``)."""
+        someone said (by name, or by a role an article names them by), by their own words (``rag.attribute``)."""
         s, relevance = self.settings, self.reranker.score if self.settings.rerank else None
         return cite.answer_from(
             question, completion, shown, timings, s.min_support, s.model, relevance, s.min_relevance,
-            earlier=self.index.before, asked=attribute.asked_speaker(question),
+            earlier=self.index.before, asked=attribute.asked_speaker(question) or self._holder(question, shown),
         )
+
+    def _holder(self, question: str, shown: Sequence[Hit]) -> str | None:
+        """Whom the shown paragraphs' articles give the role a question asks the words of ("according to the police
+        spokeswoman, ...?"), the first found; None when no role is asked or none of them names its holder (then
+        "according to the report" restricts nothing)."""
+        role = attribute.asked_role(question)
+        texts = ([p.text for p in self.index.article_of(h.paragraph)] for h in shown) if role else ()
+        return next((name for t in texts if (name := attribute.holder(role or "", t))), None)
 
     def ask(
         self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None, as_of: date | None = None

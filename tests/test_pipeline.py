@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -239,3 +240,30 @@ def test_a_rebuilt_bm25_tokenizes_only_the_new_paragraphs(
     assert rebuilt is not first and seen == ["The mayor opened a bridge on Monday."]
     fresh = retrieve.Bm25(engine.index)
     assert rebuilt.df == fresh.df and rebuilt.ranking("bridge mayor", 3) == fresh.ranking("bridge mayor", 3)
+
+
+MUSEUM = """---
+title: Thieves take reliquary from Ghent museum
+date: 2025-03-10
+---
+
+Thieves broke into the Verbeke Museum in Ghent on Monday and took a silver reliquary.
+
+Police spokeswoman Inspector Lotte Claes said two masked men had climbed onto the roof.
+
+Claes said detectives had recovered an aluminium ladder left behind in a garden.
+"""
+
+
+@pytest.mark.parametrize(("reply", "verified"),
+                         [("a silver reliquary [1].", False), ("an aluminium ladder [1].", True)])
+def test_according_to_a_role_only_its_holders_words_verify(
+    make_engine: Callable[..., Engine], seeds: Path, reply: str, verified: bool
+) -> None:
+    (seeds / "museum.md").write_text(MUSEUM, encoding="utf-8")
+    question = "According to the Ghent police spokeswoman, what did detectives recover after the museum raid?"
+    answer = make_engine(reply, k=12).ask(question)
+    # The lede says a reliquary was taken, but nobody there is the spokeswoman: her words are the ladder.
+    assert answer.abstained is not verified
+    if verified:
+        assert [c.paragraph.number for c in answer.citations] == [3] and "aluminium ladder" in answer.text

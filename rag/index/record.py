@@ -69,14 +69,21 @@ class Index:
         return out
 
     @cached_property
-    def _starts(self) -> dict[str, int]:
-        """Article id -> position of its first paragraph (an article's paragraphs are consecutive rows)."""
-        return {e.id: e.first_paragraph for e in self.articles}
+    def _entries(self) -> dict[str, ArticleEntry]:
+        """Article id -> its entry (an article's paragraphs are consecutive rows from ``first_paragraph``)."""
+        return {e.id: e for e in self.articles}
 
     def before(self, paragraph: Paragraph) -> tuple[Paragraph, ...]:
         """The paragraphs of ``paragraph``'s article before it, in order (who "he" or "Hussein" is: ``rag.coref``)."""
-        i, first = self.positions.get(paragraph.id), self._starts.get(paragraph.article_id)
-        return () if i is None or first is None else self.paragraphs[first:i]
+        i, entry = self.positions.get(paragraph.id), self._entries.get(paragraph.article_id)
+        return () if i is None or entry is None else self.paragraphs[entry.first_paragraph : i]
+
+    def article_of(self, paragraph: Paragraph) -> tuple[Paragraph, ...]:
+        """All the paragraphs of ``paragraph``'s article, in order (whom a role names: ``rag.attribute.holder``)."""
+        entry = self._entries.get(paragraph.article_id)
+        if entry is None:
+            return ()
+        return self.paragraphs[entry.first_paragraph : entry.first_paragraph + entry.paragraphs]
 
     def article_records(self) -> list[Article]:
         """The indexed articles as ``Article`` records, rebuilt from the index (no file is read)."""
