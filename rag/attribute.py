@@ -9,10 +9,16 @@ read here by rules (no parser, no model):
   Sofia Lobo``, ``Calado told reporters``, ``according to the police``;
 - a quote with no clause of its own belongs to the paragraph's speaker
   (quotes run on over several sentences);
-- a pronoun or a description ("he added", "the minister said") is the
-  person named before it in the paragraph, else the last speaker of the
-  paragraphs before (how a continued quote is written); unresolved, the
-  speaker is unknown, and an unknown speaker proves nothing.
+- a description ("the director said") is the person given that role before
+  ("Museum director Karel Dewaele"); a pronoun ("he added") the person named
+  before it in the paragraph, else the last speaker of the paragraphs
+  before (how a continued quote is written); unresolved, the speaker is
+  unknown, and an unknown speaker proves nothing;
+- a sentence nobody says that names the person, or whose pronoun stands for
+  them, is narration about them ("Luther called the mass a gift"): theirs
+  too, as the subject of a claim (``mentions``);
+- a question may ask by role ("according to the police spokeswoman"):
+  ``asked_role``, and ``holder`` finds whom an article gives it.
 
 Names are compared by surname (the last word, accents folded): news names a
 person in full once and by surname after. Trade-off: rules miss unusual
@@ -56,11 +62,15 @@ _NOT_PEOPLE = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
     "september october november december it its this that there their his her".split()
 )
+# What someone's words were ("what did X say ...?", "how did X describe ...?"), not when or how many times they
+# spoke ("when did Holden announce ...?" asks for a date that narration gives): the verb in lower case ("The
+# Islamic State" is no saying).
 _ASKED = re.compile(
-    r"^\s*(?:what|how|why|when|where|whom|which)\b.*?\b(?:did|does|do|has|have|had|is|was|will|would)\s+"
-    r"(?P<who>.+?)\s+(?:say|tell|claim|warn|argue|describe|call|add|announce|stress|predict|promise|think|mean|"
+    r"^\s*(?:what|how(?!\s+(?:many|much|long|far|old|often|large|big|soon)\b))\b.*?"
+    r"\b(?:did|does|do|has|have|had|is|was|will|would)\s+"
+    r"(?P<who>.+?)\s+(?-i:say|tell|claim|warn|argue|describe|call|add|announce|stress|predict|promise|think|mean|"
     r"admit|urge|insist|explain|write|respond|reply|suggest|recall|note|state|declare|caution|complain|"
-    r"acknowledge|concede|emphasi[sz]e|talk|speak|mention|believe|expect|want|fear|hope)\b",
+    r"acknowledge|concede|emphasi[sz]e|talk|speak|mention|believe|expect|want|fear|hope|decline|refuse)\b",
     re.IGNORECASE,
 )
 _ACCORDING_TO = re.compile(rf"\baccording to\s+(?P<who>{_NAME})")
@@ -75,6 +85,8 @@ def asked_speaker(question: str) -> str | None:
     >>> asked_speaker("How did Scottish Fisheries Secretary Alasdair Grant describe the deal?")
     'Scottish Fisheries Secretary Alasdair Grant'
     >>> asked_speaker("What did the minister say?"), asked_speaker("Who met the minister?")
+    (None, None)
+    >>> asked_speaker("When did Holden announce it?"), asked_speaker("What type of group is The Islamic State?")
     (None, None)
     >>> asked_speaker("What did Murcia's agriculture councillor say about the cut?") is None
     True
@@ -191,10 +203,19 @@ def _clause(sentence: str) -> str | None:
 
 
 def _resolved(who: str, before: str, earlier: Sequence[str]) -> str | None:
-    """``who`` itself if it is a name; a pronoun or description: the last name in ``before`` (the paragraph up to
-    the sentence), else the speaker of the latest earlier paragraph that has one."""
+    """``who`` itself if it is a name; a description ("the director") the person given that role nearest before
+    (``holder``: "Museum director Karel Dewaele"); a pronoun, or a description no one was given: the last name in
+    ``before`` (the paragraph up to the sentence), else the speaker of the latest earlier paragraph that has one.
+
+    >>> _resolved("The director", "", ["Museum director Karel Dewaele spoke.", '"Gone," Jolien Maes said.'])
+    'Karel Dewaele'
+    """
     if re.fullmatch(_NAME, who) and not who.startswith(("The ", "He", "She", "They")):
         return who
+    if re.match(r"the\s", who, re.IGNORECASE):
+        given = holder(who.split(None, 1)[1], [before, *reversed(earlier)])
+        if given:
+            return given
     named = [n for n in re.findall(_NAME, before) if n.casefold() not in _NOT_PEOPLE and " " in n]
     if named:
         return named[-1]
@@ -239,6 +260,26 @@ def speaker(sentence: str, paragraph: str, earlier: Sequence[str] = ()) -> str |
 def quotes(paragraph: str, person: str, earlier: Sequence[str] = ()) -> bool:
     """Whether ``paragraph`` gives words of ``person`` (some sentence of it is theirs)."""
     return any(same_person(speaker(s, paragraph, earlier) or "", person) for s in sentences(paragraph) or [paragraph])
+
+
+def mentions(sentence: str, person: str, paragraph: str = "", earlier: Sequence[str] = ()) -> bool:
+    """Whether ``sentence`` (of ``paragraph``) is narration about ``person``: it names them (by surname), or its
+    pronoun stands for them ("He assured monks ..." after "Martin Luther wrote ...").
+
+    >>> mentions("Luther called the mass a gift.", "Martin Luther"), mentions("The mass was a gift.", "Luther")
+    (True, False)
+    >>> mentions("He assured monks.", "Luther", "Martin Luther wrote a tract. He assured monks.")
+    True
+    """
+    if any(same_person(n, person) for n in re.findall(_NAME, sentence)):
+        return True
+    pronoun = re.search(rf"\b{_PRONOUN}\b", sentence)
+    if pronoun is None:
+        return False
+    parts = sentences(paragraph) or [sentence]
+    at = next((i for i, s in enumerate(parts) if sentence.strip() in s or s in sentence), 0)
+    before = " ".join(parts[:at]) + " " + sentence[: pronoun.start()]
+    return same_person(_resolved(pronoun.group(0), before, earlier) or "", person)
 
 
 def full_name(name: str, texts: Sequence[str]) -> str:

@@ -16,7 +16,10 @@ minister. Then for every claim:
 - with a cross-encoder given (``relevance``), a paragraph counts only if the
   claim's evidence there answers the question (``answers`` >= ``min_relevance``):
   a country a paragraph merely mentions is supported word for word, but
-  does not answer "which country ...?";
+  does not answer "which country ...?". Asked what X said, X's own words on
+  the question's topic count instead (``rag.attribute``): the cross-encoder
+  rates a sentence that does not restate the question near zero ("The
+  director said the reliquary was insured but declined to give its value");
 - if none does, the claim is unsupported: it is removed from the answer (a
   sentence left with no supported claim goes whole) and reported in
   ``Answer.unsupported``;
@@ -365,15 +368,18 @@ def verify(
         score, proofs = 0.0, {}
         supported = [(support(claim.text, p.text, question), i, p) for i, p in enumerate(shown)]
         supported = [t for t in supported if t[0] >= min_support]
+        relevant = supported
         if supported and relevance is not None and min_relevance > 0:
             proofs = {t[2].id: _proof(claim.text, t[2], question, relevance, min_support, min_relevance, earlier)
                       for t in supported}
-            supported = [t for t in supported if proofs[t[2].id] is not None]
+            relevant = [t for t in supported if proofs[t[2].id] is not None]
         if supported and asked:
+            # The asked person's own words on the question's topic answer it, whatever the cross-encoder makes of
+            # a sentence that does not restate the question; another speaker's words must also answer it.
             theirs = {t[2].id: _speaker(claim.text, t[2], earlier, asked) for t in supported}
-            mine = [t for t in supported if attribute.same_person(theirs[t[2].id][0] or "", asked)
+            mine = [t for t in supported if _by(theirs[t[2].id], asked, t[2].text, _texts(earlier, t[2]))
                     and on_topic(theirs[t[2].id][1], t[2].text, question, asked)]
-            others = [t for t in supported if theirs[t[2].id][0]
+            others = [t for t in relevant if theirs[t[2].id][0]
                       and not attribute.same_person(theirs[t[2].id][0] or "", asked)]
             if not mine and others:  # verified, but as someone else's words: kept aside for the answer to say whose
                 other = max(others, key=lambda t: (t[0], -t[1]))
@@ -382,6 +388,8 @@ def verify(
                                  evidence=evidence)
                 elsewhere.append((cited, said or ""))
             supported = mine
+        else:
+            supported = relevant
         if supported and trust_marker:
             score, _, chosen = max(supported, key=lambda t: (t[1] + 1 == claim.marker, t[0], -t[1]))
         elif supported:
@@ -486,15 +494,29 @@ def on_topic(evidence: str, paragraph: str, question: str, asked: str) -> bool:
 _SAYING = frozenset(term(w) for w in "say said tell told claim describe describ add announce think mean".split())
 
 
+def _by(said: tuple[str | None, str], asked: str, paragraph: str = "", before: Sequence[str] = ()) -> bool:
+    """Whether evidence (its speaker, its sentence, of ``paragraph``) is ``asked``'s: they say it, or, said by no
+    one, it is about them ("Luther called the mass a gift": the subject of a claim)."""
+    speaker, sentence = said
+    if attribute.same_person(speaker or "", asked):
+        return True
+    return speaker is None and attribute.mentions(sentence, asked, paragraph, before)
+
+
 def _speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: str) -> tuple[str | None, str]:
     """(who says the claim's evidence in ``paragraph``, that evidence sentence): a sentence supporting the claim
     that ``asked`` says if there is one (``rag.attribute``), else the best-supporting sentence and its speaker."""
-    before = [p.text for p in earlier(paragraph)] if earlier is not None else []
+    before = _texts(earlier, paragraph)
     parts = sentences(paragraph.text) or [paragraph.text]
     best = best_evidence(claim, paragraph.text)
     supporting = [x for x in parts if support(claim, x) >= 0.5] or [best]
     said = [(attribute.speaker(x, paragraph.text, before), x) for x in sorted(supporting, key=lambda x: x != best)]
-    return next((t for t in said if attribute.same_person(t[0] or "", asked)), said[0])
+    return next((t for t in said if _by(t, asked, paragraph.text, before)), said[0])
+
+
+def _texts(earlier: Earlier | None, paragraph: Paragraph) -> list[str]:
+    """The texts of the paragraphs before ``paragraph`` in its article (none without ``earlier``)."""
+    return [p.text for p in earlier(paragraph)] if earlier is not None else []
 
 
 def _join(pieces: list[str], capitalize: bool = True) -> str:
@@ -592,7 +614,7 @@ def in_their_words(
         if at + 1 < len(parts) and attribute.same_person(attribute.speaker(parts[at + 1], c.paragraph.text, before)
                                                           or "", asked):
             theirs.append(parts[at + 1])
-        words_ = " ".join(_quoted(x) for x in theirs)
+        words_ = " ".join(x if attribute.mentions(x, asked, c.paragraph.text, before) else _quoted(x) for x in theirs)
         words_of[c.marker] = words_
         if words_ not in quoted:
             quoted.append(f"{words_} [{c.marker}]")
@@ -660,9 +682,9 @@ def answer_from(
     text, citations = verified.text, verified.citations
     if _PERSON_QUESTION.match(question):  # a person is named in full ("Qalibaf" -> "Mohammad Baqer Qalibaf")
         text, citations = in_full(text, citations, earlier)
-    short = strip_markers(text)
-    if citations and asked:  # what someone said is answered in their words, not the model's
-        text, short, citations = in_their_words(asked, citations, earlier)
+    short = strip_markers(text)  # the verified claim itself, also when the text gives the speaker's words
+    if citations and asked:  # what someone said is shown in their words, not the model's
+        text, _, citations = in_their_words(asked, citations, earlier)
     if not citations and verified.elsewhere and asked:
         other, speaker = verified.elsewhere[0]
         article = [*(earlier(other.paragraph) if earlier else ()), other.paragraph]

@@ -41,6 +41,7 @@ MAX_QUESTION_CHARS = 2000
 log = logging.getLogger(__name__)
 BM25_FOLDER = "bm25"  # inside the index folder
 EVIDENCE = 2  # paragraphs whose best sentence is shown before the answer (``Evidence``)
+THEIRS = 2  # paragraphs of the person a question asks the words of, shown beyond the best hits (``_theirs``)
 OLDER_CANDIDATES, OLDER_RERANKED = 10, 3  # the older news a note may name: few, since only its best is shown
 
 
@@ -252,7 +253,8 @@ class Engine:
             abstained = cite.abstention(question, found, Timings(retrieve=time.perf_counter() - started), s.model)
             yield self._dated(abstained, dated)
             return
-        shown = generate.context(question, query, retrieve.within(found, s.margin), self.index, s)
+        close = retrieve.within(found, s.margin)
+        shown = generate.context(question, query, [*close, *self._theirs(question, close)], self.index, s)
         timings = Timings(retrieve=time.perf_counter() - started)
         answer = yield from self._answer(question, query, shown, ranked, timings)
         yield self._dated(answer, dated)
@@ -372,8 +374,29 @@ class Engine:
         s, relevance = self.settings, self.reranker.score if self.settings.rerank else None
         return cite.answer_from(
             question, completion, shown, timings, s.min_support, s.model, relevance, s.min_relevance,
-            earlier=self.index.before, asked=attribute.asked_speaker(question) or self._holder(question, shown),
+            earlier=self.index.before, asked=self._asked(question, shown),
         )
+
+    def _asked(self, question: str, found: Sequence[Hit]) -> str | None:
+        """The person whose words the question asks: named ("what did Rouhani say?"), or the holder of the role it
+        names ("according to the police spokeswoman") in the found paragraphs' articles."""
+        return attribute.asked_speaker(question) or self._holder(question, found)
+
+    def _theirs(self, question: str, found: Sequence[Hit]) -> list[Hit]:
+        """The paragraphs in which the person the question asks the words of speaks, in the articles of the two best
+        hits, beyond ``found``: the reranker's best ``THEIRS`` (the articles' order without it). "What did X say about
+        T?" is answered only by X's words (``rag.attribute``), and X's paragraph may rank below others about T."""
+        asked = self._asked(question, found)
+        if not asked:
+            return []
+        have, tops = {h.paragraph.id for h in found}, {h.paragraph.article_id: h.paragraph for h in found[:2]}
+        theirs = [p for top in tops.values() for p in self.index.article_of(top)
+                  if p.id not in have and attribute.quotes(p.text, asked, [q.text for q in self.index.before(p)])]
+        if not self.settings.rerank or not theirs:
+            return [Hit(paragraph=p, score=0.0) for p in theirs[:THEIRS]]
+        scores = self.reranker.score(question, [p.text for p in theirs])
+        best = sorted(range(len(theirs)), key=lambda i: -scores[i])[:THEIRS]
+        return [Hit(paragraph=theirs[i], score=0.0, relevance=scores[i]) for i in best]
 
     def _holder(self, question: str, shown: Sequence[Hit]) -> str | None:
         """Whom the shown paragraphs' articles give the role a question asks the words of ("according to the police

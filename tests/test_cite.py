@@ -190,5 +190,25 @@ def test_an_answer_in_the_speakers_words_cites_those_words() -> None:
     answer = cite.answer_from("what did Rouhani say about the United States?", said, hits, Timings(), 0.5, "m",
                               asked="Rouhani")
     quote = '"We are with Iraq," Rouhani said. "Getting the United States out of the region is not our job."'
-    assert answer.text == f"{quote} [1]" and answer.short == quote
+    assert answer.text == f"{quote} [1]" and answer.short == "Rouhani said it was not Iran's job."
     assert [c.sentence for c in answer.citations] == [quote]  # what an API client shows beside the claim
+
+
+def test_the_asked_persons_words_need_no_cross_encoder_score_but_anothers_do() -> None:
+    question = "what did Rouhani say about the United States?"
+    never = lambda q, passages: [0.0] * len(passages)  # noqa: E731 - a judge that rates nothing as answering
+    mine = cite.verify("Getting the United States out of the region is not our job [2].", QUOTES, question,
+                       relevance=never, min_relevance=0.9, asked="Rouhani")
+    assert [c.paragraph.number for c in mine.citations] == [9]  # his words on the topic: the attribution rule
+    theirs = cite.verify("some countries normalized relations [1].", QUOTES, question, relevance=never,
+                         min_relevance=0.9, asked="Rouhani")
+    assert theirs.citations == () and theirs.elsewhere == ()  # Qalibaf's words must answer the question too
+
+
+def test_narration_about_the_asked_person_is_theirs() -> None:
+    shown = [_p(3, "In 1521 Martin Luther wrote a tract. He called the mass a gift to the congregation."),
+             _p(4, "Critics called the mass a gift of the priests.")]
+    said = cite.verify("a gift [1].", shown, "What did Luther call the mass?", asked="Luther")
+    assert [c.paragraph.number for c in said.citations] == [3]
+    other = cite.verify("a gift [2].", shown[1:], "What did Luther call the mass?", asked="Luther")
+    assert other.citations == ()

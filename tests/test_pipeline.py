@@ -267,3 +267,16 @@ def test_according_to_a_role_only_its_holders_words_verify(
     assert answer.abstained is not verified
     if verified:
         assert [c.paragraph.number for c in answer.citations] == [3] and "aluminium ladder" in answer.text
+
+
+def test_the_asked_persons_paragraphs_are_shown_beyond_the_best_hit(
+    make_engine: Callable[..., Engine], seeds: Path
+) -> None:
+    (seeds / "museum.md").write_text(MUSEUM, encoding="utf-8")
+    lede = "Thieves broke into the Verbeke Museum in Ghent on Monday and took a silver reliquary"
+    engine = make_engine("NOT FOUND", k=1)
+    engine.ask("What did Inspector Lotte Claes say about how thieves broke into the Verbeke Museum in Ghent?")
+    shown = engine.llm.prompts[0].rsplit("Passages:\n", 1)[1]
+    assert lede in shown and "aluminium ladder" in shown and "masked men" in shown  # both of her paragraphs
+    engine.ask("How did thieves break into the Verbeke Museum in Ghent?")  # nobody's words asked: the best hit only
+    assert "aluminium ladder" not in engine.llm.prompts[-1].rsplit("Passages:\n", 1)[1]
