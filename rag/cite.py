@@ -491,6 +491,18 @@ def on_topic(evidence: str, paragraph: str, question: str, asked: str) -> bool:
     return bool(topic & (terms(evidence) | terms(after)))
 
 
+def speaks_to(question: str, asked: str, paragraph: str, before: Sequence[str] = ()) -> bool:
+    """Whether ``paragraph`` gives ``asked``'s words (or narration about them) on what ``question`` asks about.
+
+    >>> q = "what did Orlik say about water?"
+    >>> speaks_to(q, "Orlik", '"Wells will not run dry," Orlik said of the water.'), speaks_to(q, "Orlik", "Orlik won.")
+    (True, False)
+    """
+    parts = sentences(paragraph) or [paragraph]
+    return any(_by((attribute.speaker(x, paragraph, before), x), asked, paragraph, before)
+               and on_topic(x, paragraph, question, asked) for x in parts)
+
+
 _SAYING = frozenset(term(w) for w in "say said tell told claim describe describ add announce think mean".split())
 
 

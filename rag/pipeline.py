@@ -34,7 +34,7 @@ from rag.errors import RagError
 from rag.llm import LLM, make_llm
 from rag.minilm import NumpyMiniLM
 from rag.prompts import said_not_found
-from rag.records import Answer, Completion, Context, Evidence, Hit, IndexReport, Timings, Window
+from rag.records import Answer, Completion, Context, Evidence, Hit, IndexReport, Paragraph, Timings, Window
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
@@ -384,19 +384,25 @@ class Engine:
 
     def _theirs(self, question: str, found: Sequence[Hit]) -> list[Hit]:
         """The paragraphs in which the person the question asks the words of speaks, in the articles of the two best
-        hits, beyond ``found``: the reranker's best ``THEIRS`` (the articles' order without it). "What did X say about
-        T?" is answered only by X's words (``rag.attribute``), and X's paragraph may rank below others about T."""
+        hits, beyond ``found``, when none of ``found`` gives their words on the topic: the reranker's best ``THEIRS``
+        (the articles' order without it). "What did X say about T?" is answered only by X's words
+        (``rag.attribute``), and X's paragraph may rank below others about T."""
         asked = self._asked(question, found)
-        if not asked:
-            return []
+        if not asked or any(cite.speaks_to(question, asked, h.paragraph.text, self._before(h.paragraph))
+                            for h in found):
+            return []  # their words on it are shown already: more of them only distract a small model
         have, tops = {h.paragraph.id for h in found}, {h.paragraph.article_id: h.paragraph for h in found[:2]}
         theirs = [p for top in tops.values() for p in self.index.article_of(top)
-                  if p.id not in have and attribute.quotes(p.text, asked, [q.text for q in self.index.before(p)])]
+                  if p.id not in have and attribute.quotes(p.text, asked, self._before(p))]
         if not self.settings.rerank or not theirs:
             return [Hit(paragraph=p, score=0.0) for p in theirs[:THEIRS]]
         scores = self.reranker.score(question, [p.text for p in theirs])
         best = sorted(range(len(theirs)), key=lambda i: -scores[i])[:THEIRS]
         return [Hit(paragraph=theirs[i], score=0.0, relevance=scores[i]) for i in best]
+
+    def _before(self, paragraph: Paragraph) -> list[str]:
+        """The texts of the paragraphs before ``paragraph`` in its article."""
+        return [p.text for p in self.index.before(paragraph)]
 
     def _holder(self, question: str, shown: Sequence[Hit]) -> str | None:
         """Whom the shown paragraphs' articles give the role a question asks the words of ("according to the police

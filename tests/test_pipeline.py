@@ -275,8 +275,15 @@ def test_the_asked_persons_paragraphs_are_shown_beyond_the_best_hit(
     (seeds / "museum.md").write_text(MUSEUM, encoding="utf-8")
     lede = "Thieves broke into the Verbeke Museum in Ghent on Monday and took a silver reliquary"
     engine = make_engine("NOT FOUND", k=1)
-    engine.ask("What did Inspector Lotte Claes say about how thieves broke into the Verbeke Museum in Ghent?")
-    shown = engine.llm.prompts[0].rsplit("Passages:\n", 1)[1]
-    assert lede in shown and "aluminium ladder" in shown and "masked men" in shown  # both of her paragraphs
-    engine.ask("How did thieves break into the Verbeke Museum in Ghent?")  # nobody's words asked: the best hit only
-    assert "aluminium ladder" not in engine.llm.prompts[-1].rsplit("Passages:\n", 1)[1]
+
+    def shown(question: str) -> str:
+        """The passages of the first prompt ``question`` gets (a NOT FOUND is asked again with one paragraph)."""
+        before = len(engine.llm.prompts)
+        engine.ask(question)
+        return engine.llm.prompts[before].rsplit("Passages:\n", 1)[1]
+
+    theirs = shown("What did Inspector Lotte Claes say about how thieves broke into the Verbeke Museum in Ghent?")
+    assert lede in theirs and "aluminium ladder" in theirs and "masked men" in theirs  # both of her paragraphs
+    assert "aluminium ladder" not in shown("How did thieves break into the Verbeke Museum in Ghent?")  # no one asked
+    on_it = shown("What did Inspector Lotte Claes say about the two masked men who climbed onto the roof?")
+    assert "masked men" in on_it and "aluminium ladder" not in on_it  # her words on it are shown: nothing more
