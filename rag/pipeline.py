@@ -254,7 +254,7 @@ class Engine:
             yield self._dated(abstained, dated)
             return
         close = retrieve.within(found, s.margin)
-        shown = generate.context(question, query, [*close, *self._theirs(question, close)], self.index, s)
+        shown = generate.context(question, query, [*close, *self._theirs(question, query, close)], self.index, s)
         timings = Timings(retrieve=time.perf_counter() - started)
         answer = yield from self._answer(question, query, shown, ranked, timings)
         yield self._dated(answer, dated)
@@ -382,7 +382,7 @@ class Engine:
         names ("according to the police spokeswoman") in the found paragraphs' articles."""
         return attribute.asked_speaker(question) or self._holder(question, found)
 
-    def _theirs(self, question: str, found: Sequence[Hit]) -> list[Hit]:
+    def _theirs(self, question: str, query: np.ndarray, found: Sequence[Hit]) -> list[Hit]:
         """The paragraphs in which the person the question asks the words of speaks, in the articles of the two best
         hits, beyond ``found``, when none of ``found`` gives their words on the topic: the reranker's best ``THEIRS``
         (the articles' order without it). "What did X say about T?" is answered only by X's words
@@ -394,11 +394,12 @@ class Engine:
         have, tops = {h.paragraph.id for h in found}, {h.paragraph.article_id: h.paragraph for h in found[:2]}
         theirs = [p for top in tops.values() for p in self.index.article_of(top)
                   if p.id not in have and attribute.quotes(p.text, asked, self._before(p))]
+        dense = retrieve.cosine(self.index, query, [self.index.positions[p.id] for p in theirs])
         if not self.settings.rerank or not theirs:
-            return [Hit(paragraph=p, score=0.0) for p in theirs[:THEIRS]]
+            return [Hit(paragraph=p, score=d) for p, d in zip(theirs[:THEIRS], dense, strict=False)]
         scores = self.reranker.score(question, [p.text for p in theirs])
         best = sorted(range(len(theirs)), key=lambda i: -scores[i])[:THEIRS]
-        return [Hit(paragraph=theirs[i], score=0.0, relevance=scores[i]) for i in best]
+        return [Hit(paragraph=theirs[i], score=dense[i], relevance=scores[i]) for i in best]
 
     def _before(self, paragraph: Paragraph) -> list[str]:
         """The texts of the paragraphs before ``paragraph`` in its article."""
