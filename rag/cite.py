@@ -377,7 +377,7 @@ def verify(
             # The asked person's own words on the question's topic answer it, whatever the cross-encoder makes of
             # a sentence that does not restate the question; another speaker's words must also answer it.
             theirs = {t[2].id: _speaker(claim.text, t[2], earlier, asked) for t in supported}
-            mine = [t for t in supported if _by(theirs[t[2].id], asked, t[2].text, _texts(earlier, t[2]))
+            mine = [t for t in supported if _by(theirs[t[2].id], asked, t[2].text, texts_before(earlier, t[2]))
                     and on_topic(theirs[t[2].id][1], t[2].text, question, asked)]
             others = [t for t in relevant if theirs[t[2].id][0]
                       and not attribute.same_person(theirs[t[2].id][0] or "", asked)]
@@ -518,7 +518,7 @@ def _by(said: tuple[str | None, str], asked: str, paragraph: str = "", before: S
 def _speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: str) -> tuple[str | None, str]:
     """(who says the claim's evidence in ``paragraph``, that evidence sentence): a sentence supporting the claim
     that ``asked`` says if there is one (``rag.attribute``), else the best-supporting sentence and its speaker."""
-    before = _texts(earlier, paragraph)
+    before = texts_before(earlier, paragraph)
     parts = sentences(paragraph.text) or [paragraph.text]
     best = best_evidence(claim, paragraph.text)
     supporting = [x for x in parts if support(claim, x) >= 0.5] or [best]
@@ -526,7 +526,7 @@ def _speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: s
     return next((t for t in said if _by(t, asked, paragraph.text, before)), said[0])
 
 
-def _texts(earlier: Earlier | None, paragraph: Paragraph) -> list[str]:
+def texts_before(earlier: Earlier | None, paragraph: Paragraph) -> list[str]:
     """The texts of the paragraphs before ``paragraph`` in its article (none without ``earlier``)."""
     return [p.text for p in earlier(paragraph)] if earlier is not None else []
 
@@ -602,22 +602,22 @@ def in_full(text: str, citations: Sequence[Citation], earlier: Earlier | None) -
 
 def in_their_words(
     asked: str, citations: Sequence[Citation], earlier: Earlier | None
-) -> tuple[str, str, tuple[Citation, ...]]:
-    """(answer text, short answer, citations) to "what did ``asked`` say?": their name, then from each cited
-    paragraph the sentence of theirs that verified the claim, with the next one if theirs too, verbatim, each
-    marked; each citation then backs those words (its ``sentence``), not the model's paraphrase.
+) -> tuple[str, tuple[Citation, ...]]:
+    """(answer text, citations) to "what did ``asked`` say?": their name, then from each cited paragraph the
+    sentence of theirs that verified the claim, with the next one if theirs too, verbatim, each marked; each
+    citation then backs those words (its ``sentence``), not the model's paraphrase.
 
     >>> p = Paragraph(id="a:9", article_id="a", article_title="T", number=9,
     ...               text='"We are with Iraq," Rouhani said. "It is not our job." Tehran backs militias.')
     >>> c = Citation(marker=1, paragraph=p, support=1.0, sentence="not our job", evidence='"It is not our job."')
-    >>> text, short, cited = in_their_words("Hassan Rouhani", [c], None)
+    >>> text, cited = in_their_words("Hassan Rouhani", [c], None)
     >>> text, cited[0].sentence
     ('Hassan Rouhani: "It is not our job." [1]', '"It is not our job."')
     """
     quoted: list[str] = []
     words_of: dict[int, str] = {}
     for c in {c.marker: c for c in citations}.values():
-        before = [q.text for q in earlier(c.paragraph)] if earlier is not None else []
+        before = texts_before(earlier, c.paragraph)
         parts = sentences(c.paragraph.text) or [c.paragraph.text]
         at = next((i for i, x in enumerate(parts) if x in c.evidence), None)
         if at is None:
@@ -631,13 +631,13 @@ def in_their_words(
         if words_ not in quoted:
             quoted.append(f"{words_} [{c.marker}]")
     if not quoted:
-        return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), "", tuple(citations)
+        return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), tuple(citations)
     cited = tuple(replace(c, sentence=words_of[c.marker]) if c.marker in words_of else c for c in citations)
     article = [q.text for c in citations for q in (*(earlier(c.paragraph) if earlier else ()), c.paragraph)]
     said = " ".join(quoted)
     if attribute.surname(asked) in said.casefold():  # "Orlik said the state would ...": it names them already
-        return said, strip_markers(said), cited
-    return f"{attribute.full_name(asked, article)}: {said}", strip_markers(said), cited
+        return said, cited
+    return f"{attribute.full_name(asked, article)}: {said}", cited
 
 
 def _quoted(sentence: str) -> str:
@@ -696,7 +696,7 @@ def answer_from(
         text, citations = in_full(text, citations, earlier)
     short = strip_markers(text)  # the verified claim itself, also when the text gives the speaker's words
     if citations and asked:  # what someone said is shown in their words, not the model's
-        text, _, citations = in_their_words(asked, citations, earlier)
+        text, citations = in_their_words(asked, citations, earlier)
     if not citations and verified.elsewhere and asked:
         other, speaker = verified.elsewhere[0]
         article = [*(earlier(other.paragraph) if earlier else ()), other.paragraph]

@@ -34,7 +34,7 @@ from rag.errors import RagError
 from rag.llm import LLM, make_llm
 from rag.minilm import NumpyMiniLM
 from rag.prompts import said_not_found
-from rag.records import Answer, Completion, Context, Evidence, Hit, IndexReport, Paragraph, Timings, Window
+from rag.records import Answer, Completion, Context, Evidence, Hit, IndexReport, Timings, Window
 from rag.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
@@ -387,23 +387,19 @@ class Engine:
         hits, beyond ``found``, when none of ``found`` gives their words on the topic: the reranker's best ``THEIRS``
         (the articles' order without it). "What did X say about T?" is answered only by X's words
         (``rag.attribute``), and X's paragraph may rank below others about T."""
-        asked = self._asked(question, found)
-        if not asked or any(cite.speaks_to(question, asked, h.paragraph.text, self._before(h.paragraph))
+        asked, before = self._asked(question, found), self.index.before
+        if not asked or any(cite.speaks_to(question, asked, h.paragraph.text, cite.texts_before(before, h.paragraph))
                             for h in found):
             return []  # their words on it are shown already: more of them only distract a small model
         have, tops = {h.paragraph.id for h in found}, {h.paragraph.article_id: h.paragraph for h in found[:2]}
         theirs = [p for top in tops.values() for p in self.index.article_of(top)
-                  if p.id not in have and attribute.quotes(p.text, asked, self._before(p))]
+                  if p.id not in have and attribute.quotes(p.text, asked, cite.texts_before(before, p))]
         dense = retrieve.cosine(self.index, query, [self.index.positions[p.id] for p in theirs])
         if not self.settings.rerank or not theirs:
             return [Hit(paragraph=p, score=d) for p, d in zip(theirs[:THEIRS], dense, strict=False)]
         scores = self.reranker.score(question, [p.text for p in theirs])
         best = sorted(range(len(theirs)), key=lambda i: -scores[i])[:THEIRS]
         return [Hit(paragraph=theirs[i], score=dense[i], relevance=scores[i]) for i in best]
-
-    def _before(self, paragraph: Paragraph) -> list[str]:
-        """The texts of the paragraphs before ``paragraph`` in its article."""
-        return [p.text for p in self.index.before(paragraph)]
 
     def _holder(self, question: str, shown: Sequence[Hit]) -> str | None:
         """Whom the shown paragraphs' articles give the role a question asks the words of ("according to the police
