@@ -270,6 +270,9 @@ def mentions(sentence: str, person: str, paragraph: str = "", earlier: Sequence[
     (True, False)
     >>> mentions("He assured monks.", "Luther", "Martin Luther wrote a tract. He assured monks.")
     True
+    >>> p = "In 1521 Luther widened his target. In a tract, he called the mass a gift."
+    >>> mentions("In a tract, he called the mass a gift.", "Luther", p)
+    True
     """
     if any(same_person(n, person) for n in re.findall(_NAME, sentence)):
         return True
@@ -279,7 +282,11 @@ def mentions(sentence: str, person: str, paragraph: str = "", earlier: Sequence[
     parts = sentences(paragraph) or [sentence]
     at = next((i for i, s in enumerate(parts) if sentence.strip() in s or s in sentence), 0)
     before = " ".join(parts[:at]) + " " + sentence[: pronoun.start()]
-    return same_person(_resolved(pronoun.group(0), before, earlier) or "", person)
+    if same_person(_resolved(pronoun.group(0), before, earlier) or "", person):
+        return True
+    # "Luther widened his target. In a tract, he condemned ...": a bare surname just before the pronoun
+    near = (parts[at - 1] if at > 0 else "") + " " + sentence[: pronoun.start()]
+    return any(same_person(n, person) for n in re.findall(_NAME, near))
 
 
 def full_name(name: str, texts: Sequence[str]) -> str:
