@@ -137,6 +137,15 @@ def asked_role(question: str) -> str | None:
     return head.group("role")
 
 
+def role_title(role: str) -> str:
+    """The pattern of the words an article writes a role with beside a name: its last two, in any case.
+
+    >>> bool(re.search(role_title("the Iraqi foreign minister"), "Iraqi Foreign Minister Fuad Hussein"))
+    True
+    """
+    return "(?i:" + r"\s+".join(re.escape(w) for w in role.split()[-2:]) + ")"
+
+
 def holder(role: str, texts: Sequence[str]) -> str | None:
     """The person ``texts`` (an article) give ``role`` to: named right after its last two words ("Police
     spokeswoman Inspector Lotte Claes") or before them in an apposition ("Lucía Ferrer, the regional government's
@@ -149,11 +158,11 @@ def holder(role: str, texts: Sequence[str]) -> str | None:
     >>> holder("spokesman", ["The report said so."]) is None
     True
     """
-    title = r"\s+".join(re.escape(w) for w in role.split()[-2:])
+    title = role_title(role)
     for text in texts:
         for sentence in sentences(text) or [text]:
-            after = re.search(rf"\b(?i:{title})\s+(?P<who>{_NAME})", sentence)
-            apposed = re.search(rf"(?P<who>{_NAME}),\s+(?:[^,;\"“”]{{0,60}}\s)?(?i:{title})\b", sentence)
+            after = re.search(rf"\b{title}\s+(?P<who>{_NAME})", sentence)
+            apposed = re.search(rf"(?P<who>{_NAME}),\s+(?:[^,;\"“”]{{0,60}}\s)?{title}\b", sentence)
             for found in (after, apposed):
                 if found and " " in found.group("who") and found.group("who").casefold() not in _NOT_PEOPLE:
                     return found.group("who")

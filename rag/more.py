@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rag import attribute
 from rag.cite import MARKER, strip_markers
 from rag.records import Answer, Citation, Hit
 from rag.text import words
@@ -84,8 +85,7 @@ def mask(passage: str, context: str, phrase: str) -> str:
     >>> mask("A meeting between Hussein and Speaker Mohammad Qalibaf.", ctx, "the Iraqi foreign minister")
     'A meeting between the Iraqi foreign minister and Speaker Mohammad Qalibaf.'
     """
-    title = r"\s+".join(re.escape(w) for w in phrase.split()[-2:])
-    found = re.search(rf"\b(?i:{title})\s+(?P<name>{_TOKEN}(?:\s+{_TOKEN})*)", context)
+    found = re.search(rf"\b{attribute.role_title(phrase)}\s+(?P<name>{_TOKEN}(?:\s+{_TOKEN})*)", context)
     if not found:
         return passage
     name = found.group("name")
