@@ -28,7 +28,7 @@ from pathlib import Path
 from rag import cite, index, retrieve
 from rag.eval.metrics import citation_correct, exact_match, token_f1
 from rag.eval.questions import Question
-from rag.eval.report import Result, read_results
+from rag.eval.results import Result, read_results
 from rag.prompts import said_not_found
 from rag.records import Answer, Citation, Hit, Paragraph
 

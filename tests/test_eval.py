@@ -22,19 +22,9 @@ from rag.eval.questions import (
     sample,
     slug,
 )
-from rag.eval.report import (
-    AnswerRecord,
-    Latency,
-    Ranking,
-    Result,
-    Scores,
-    mrr,
-    percentile,
-    read_results,
-    recall_at,
-    summarize,
-)
+from rag.eval.results import AnswerRecord, Latency, Ranking, Result, Scores, read_results
 from rag.eval.run import Plan, evaluate, run
+from rag.eval.summary import mrr, percentile, recall_at, summarize
 from rag.ingest import read_article
 from rag.pipeline import Engine
 from rag.records import Hit, Paragraph

@@ -1,7 +1,7 @@
 """Per-question scores of ``rag eval``: SQuAD EM/F1, gold rank, citation health.
 
 Scoring happens while the ``Answer`` with its whole paragraphs is at hand;
-``rag.eval.report`` only aggregates the per-question lines.
+``rag.eval.summary`` only aggregates the per-question lines.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from rag import cite
-from rag.eval import report
 from rag.eval.questions import Question
+from rag.eval.results import Scores
 from rag.prompts import said_not_found
 from rag.records import Answer, Hit, Paragraph
 from rag.text import words
@@ -229,7 +229,7 @@ def citation_correct(q: Question, answer: Answer) -> bool | None:
     return any(contains_answer(p.text, q.answers) for p in cited)
 
 
-def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
+def score(q: Question, answer: Answer, min_support: float) -> Scores:
     final = {c.marker: c.paragraph for c in answer.citations}
     shown = {i: h.paragraph for i, h in enumerate(answer.hits, start=1)}  # passage [n] is hits[n-1]
     raw = "" if said_not_found(answer.raw) else answer.raw
@@ -239,7 +239,7 @@ def score(q: Question, answer: Answer, min_support: float) -> report.Scores:
         "" if answer.abstained else answer.text, final, q.question, min_support
     )
     raw_claims, raw_citations, raw_supported = citation_counts(raw, shown, q.question, min_support)
-    return report.Scores(
+    return Scores(
         em=exact_match(text, q.answers) if graded and text else (0.0 if graded else None),
         f1=token_f1(text, q.answers) if graded and text else (0.0 if graded else None),
         citation_correct=citation_correct(q, answer),

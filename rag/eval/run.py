@@ -4,7 +4,7 @@ For every question each retriever fetches the top 10 paragraphs (recall@k
 and MRR need a fixed depth, whatever k the model is given), then the engine
 answers it end to end, and the per-question scores are appended to
 ``results.jsonl`` at once. Scoring happens here, while the ``Answer`` with
-its whole paragraphs is at hand (``rag.eval.metrics``); ``rag.eval.report``
+its whole paragraphs is at hand (``rag.eval.metrics``); ``rag.eval.summary``
 only aggregates the lines.
 
 Retrievers are the project's own, by name, through ``Engine.retrieve``
@@ -37,6 +37,17 @@ from rag.eval import report
 from rag.eval.corpus import load
 from rag.eval.metrics import gold_rank, score
 from rag.eval.questions import EvalError, Question, is_squad
+from rag.eval.results import (
+    METRIC_K,
+    AnswerRecord,
+    CitationRecord,
+    Latency,
+    Ranking,
+    Result,
+    append_result,
+    read_results,
+)
+from rag.eval.summary import Summary
 from rag.gguf import PACKAGED
 from rag.llm import LLM
 from rag.minilm import NumpyMiniLM
@@ -67,7 +78,7 @@ def _ids(hits: Sequence[Hit]) -> tuple[tuple[str, float], ...]:
 
 def evaluate_question(
     engine: Engine, q: Question, retrievers: Sequence[str], answer_with: str | None, k: int | None
-) -> report.Result:
+) -> Result:
     """Retrieve with each retriever, answer with ``answer_with`` (None: retrieval only), score it."""
     fetched: dict[str, tuple[list[Hit], float]] = {}
     for name in retrievers:
@@ -77,9 +88,9 @@ def evaluate_question(
             gold = [Hit(paragraph=ix.paragraphs[ix.positions[q.gold_paragraph]], score=1.0)] if q.gold_paragraph else []
             fetched[name] = (gold, 0.0)
         else:
-            hits = engine.retrieve(q.question, report.METRIC_K, name, as_of=_day(q.question_date))
+            hits = engine.retrieve(q.question, METRIC_K, name, as_of=_day(q.question_date))
             fetched[name] = (hits, time.perf_counter() - t0)
-    rankings = tuple(report.Ranking(n, gold_rank(hits, q), _ids(hits)) for n, (hits, _) in fetched.items())
+    rankings = tuple(Ranking(n, gold_rank(hits, q), _ids(hits)) for n, (hits, _) in fetched.items())
     record = scores = None
     if answer_with is not None:
         extra = 0.0
@@ -89,21 +100,21 @@ def evaluate_question(
             hits, extra = fetched[answer_with]
             answer = engine.ask(q.question, k, hits=hits, as_of=_day(q.question_date))
         t = answer.timings
-        record = report.AnswerRecord(
+        record = AnswerRecord(
             answer_with,
             answer.model,
             answer.text,
             answer.raw,
             answer.abstained,
-            tuple(report.CitationRecord(c.marker, c.paragraph.id, c.support, c.sentence) for c in answer.citations),
+            tuple(CitationRecord(c.marker, c.paragraph.id, c.support, c.sentence) for c in answer.citations),
             _ids(answer.hits),
             answer.unsupported,
-            report.Latency(*(round(x, 4) for x in (t.retrieve + extra, t.prompt, t.generate, t.total + extra))),
+            Latency(*(round(x, 4) for x in (t.retrieve + extra, t.prompt, t.generate, t.total + extra))),
             answer.prompt_tokens,
             answer.generated_tokens,
         )
         scores = score(q, answer, engine.settings.min_support)
-    return report.Result(
+    return Result(
         q.id, q.question, q.answerable, q.answers, q.gold_paragraph, q.gold_article, rankings, record, scores, q.kind
     )
 
@@ -152,7 +163,7 @@ def run(
     k: int | None = None,
     overwrite: bool = False,
     desc: str = "eval",
-) -> report.Summary:
+) -> Summary:
     """Evaluate ``questions`` into ``out``, skipping ids already in ``results.jsonl``.
 
     ``fingerprint`` (everything that changes a result) must match the run
@@ -162,7 +173,7 @@ def run(
 
     check_run_dir(out, fingerprint, overwrite)
     path = out / "results.jsonl"
-    done = {r.id for r in report.read_results(path)}
+    done = {r.id for r in read_results(path)}
     todo = [q for q in questions if q.id not in done]
     order = {q.id: i for i, q in enumerate(questions)}  # the report covers this command's questions only
     meta = {**fingerprint, **(info or {}), "questions": len(questions)}
@@ -170,11 +181,11 @@ def run(
     try:
         with path.open("a", encoding="utf-8") as f:
             for q in todo:
-                report.append_result(f, evaluate_question(engine, q, retrievers, answer_with, k))
+                append_result(f, evaluate_question(engine, q, retrievers, answer_with, k))
                 bar.update()
     except BaseException:
         bar.close()
-        finished = [r for r in report.read_results(path) if r.id in order]
+        finished = [r for r in read_results(path) if r.id in order]
         print(
             f"rag eval: stopped after {len(finished)}/{len(questions)} questions; rerun the same command "
             f"to resume ({path})",
@@ -186,7 +197,7 @@ def run(
             print(f"rag eval: could not write the partial report: {err}", file=sys.stderr)
         raise
     bar.close()
-    results = sorted((r for r in report.read_results(path) if r.id in order), key=lambda r: order[r.id])
+    results = sorted((r for r in read_results(path) if r.id in order), key=lambda r: order[r.id])
     return report.write_report(out, results, meta)
 
 
@@ -225,7 +236,7 @@ def evaluate(
     settings: Settings | None = None,
     embedder: Embedder | None = None,
     make_llm: Callable[[str], LLM] | None = None,
-) -> list[tuple[str, report.Summary]]:
+) -> list[tuple[str, Summary]]:
     """Run ``plan``; one (variant name, summary) per run folder ("" for a single run)."""
     settings = (settings or load_settings()).with_(model=plan.model, k=plan.k)
     auto = None
