@@ -663,17 +663,17 @@ def test_fetch_settings_are_validated_and_read_from_the_environment() -> None:
 
 
 def test_the_web_page_adds_by_url_and_watches_the_remembered_feeds(site: Site, seeds: Path, configure) -> None:
-    from rag.ui import app as ui_app
+    from rag.ui import library as ui_library
     from rag.ui.engines import EngineHub
 
     settings = configure()
     hub = EngineHub(Engine(settings, embedder=FakeEmbedder(), llm=FakeLLM(), reranker=FakeReranker()))
-    listing, _, box = ui_app.add_from_web(hub, site.url("/rss.xml"), is_feed=True)
+    listing, _, box = ui_library.add_from_web(hub, site.url("/rss.xml"), is_feed=True)
     assert box == "" and "added " in listing and "Bridge plan approved" in listing
     before = {a.title for a in hub.articles()}
     site.rss([("Park plan approved", site.url("/2025/09/17/fifth.html"))])
-    listing, _ = ui_app.watch_feeds(hub)  # what the page's timer runs, every WATCH_EVERY seconds when ticked
+    listing, _ = ui_library.watch_feeds(hub)  # what the page's timer runs, every WATCH_EVERY seconds when ticked
     assert "Feeds read: 1 new or updated article(s)." in listing
     assert {a.title for a in hub.articles()} - before == {"Park plan approved"}
-    listing, _ = ui_app.watch_feeds(hub)
+    listing, _ = ui_library.watch_feeds(hub)
     assert "Feeds read: 0 new or updated article(s)." in listing

@@ -27,7 +27,7 @@ from rag.pipeline import Engine, QuestionError
 from rag.prompts import answer_prompt
 from rag.records import Answer
 from rag.settings import Settings
-from rag.ui import app as ui_app
+from rag.ui import library as ui_library
 from rag.ui.engines import EngineHub
 from tests.fakes import PROJECT, SEED, FakeEmbedder, FakeLLM, FakeReranker
 
@@ -255,7 +255,7 @@ def test_pasting_a_copy_in_the_ui_is_refused_and_nothing_changes(
 ) -> None:
     hub = EngineHub(make_engine())
     before = [a.id for a in hub.articles()]
-    listing, *_ = ui_app.add_pasted(hub, "", SEED.read_text(encoding="utf-8"))
+    listing, *_ = ui_library.add_pasted(hub, "", SEED.read_text(encoding="utf-8"))
     assert "Not added:" in listing and f"same text as {SEED_NAME}" in listing
     assert [p.name for p in seeds.iterdir()] == [SEED_NAME] and [a.id for a in hub.articles()] == before
 
@@ -288,7 +288,7 @@ def test_uploaded_html_loses_every_script_before_indexing(
     page = tmp_path / "kelvo.html"
     page.write_text(SCRIPTED_PAGE)
     engine = make_engine()
-    listing, *_ = ui_app.add_uploaded(EngineHub(engine), str(page))
+    listing, *_ = ui_library.add_uploaded(EngineHub(engine), str(page))
     assert "Added kelvo.html" in listing
     indexed = [p for p in engine.index.paragraphs if p.article_id == "kelvo"]
     assert [p.text for p in indexed] == ["The Kelvo harbour reopened on Tuesday after storm repairs.",

@@ -11,7 +11,9 @@ from rag.net import is_loopback
 from rag.pipeline import Engine
 from rag.records import Answer, Citation, Hit, Paragraph
 from rag.ui import app as ui_app
+from rag.ui import chat as ui_chat
 from rag.ui import engines as ui_engines
+from rag.ui import library as ui_library
 from rag.ui.engines import EngineHub
 from rag.ui.render import Turn, render_articles, render_sources, render_transcript
 
@@ -110,13 +112,13 @@ def test_an_uploaded_page_is_kept_as_it_came_and_indexed(make_engine: Callable[.
         b"<script>alert(1)</script></article></body></html>"
     )
     engine = make_engine()
-    listing, *_ = ui_app.add_uploaded(EngineHub(engine), str(page))
+    listing, *_ = ui_library.add_uploaded(EngineHub(engine), str(page))
     assert "Added news.html" in listing and (engine.settings.seeds_dir / "news.html").read_bytes() == page.read_bytes()
     texts = [p.text for p in engine.index.paragraphs if p.article_id == "news"]
     assert texts == ["The Kelvo harbour reopened on Tuesday after storm repairs, officials said."]
     bad = tmp_path / "x.exe"
     bad.write_bytes(b"MZ")
-    listing, *_ = ui_app.add_uploaded(EngineHub(engine), str(bad))
+    listing, *_ = ui_library.add_uploaded(EngineHub(engine), str(bad))
     assert "Not added: x.exe: unsupported file type" in listing
 
 
@@ -144,13 +146,13 @@ def test_building_the_app_loads_nothing(monkeypatch: pytest.MonkeyPatch, make_en
 def test_ask_stream_yields_drafts_then_the_verified_answer(make_engine: Callable[..., Engine]) -> None:
     hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
     before: list[Turn] = []
-    steps = list(ui_app.ask_stream(hub, SEED_Q, before, None, 3, None))
+    steps = list(ui_chat.ask_stream(hub, SEED_Q, before, None, 3, None))
     assert before == []  # the session's previous state is never mutated
     turns = [s[1] for s in steps]
     assert any(t[-1].draft and t[-1].answer is None for t in turns)
     final = turns[-1][-1]
     assert final.answer is not None and not final.answer.abstained and 'class="cite"' in steps[-1][2]
-    follow = list(ui_app.ask_stream(hub, "what did he say about the United States?", turns[-1], None, 3, None))
+    follow = list(ui_chat.ask_stream(hub, "what did he say about the United States?", turns[-1], None, 3, None))
     assert follow[-1][1][-1].standalone == "what did Hassan Rouhani say about the United States?"
 
 
@@ -158,22 +160,22 @@ def test_ask_stream_reports_errors_in_the_turn(make_engine: Callable[..., Engine
     empty = tmp_path / "empty"
     empty.mkdir()
     hub = EngineHub(make_engine(seeds_dir=empty))
-    steps = list(ui_app.ask_stream(hub, SEED_Q, [], None, None, None))
+    steps = list(ui_chat.ask_stream(hub, SEED_Q, [], None, None, None))
     assert "no articles to index" in steps[-1][1][-1].error and "Could not answer" in steps[-1][2]
 
 
 def test_add_then_ask_then_remove(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine(lambda prompt: "Mira Quenby [1] founded it." if "Quenby" in prompt else "NOT FOUND")
     hub = EngineHub(engine)
-    listing, *_ = ui_app.add_pasted(hub, "", NEW_ARTICLE)
+    listing, *_ = ui_library.add_pasted(hub, "", NEW_ARTICLE)
     assert "The Zorblat river festival" in listing and "Added the-zorblat-river-festival.txt" in listing
-    steps = list(ui_app.ask_stream(hub, "who founded the Zorblat river festival?", [], None, 3, None))
+    steps = list(ui_chat.ask_stream(hub, "who founded the Zorblat river festival?", [], None, 3, None))
     answer = steps[-1][1][-1].answer
     assert answer is not None and answer.citations[0].paragraph.article_title == "The Zorblat river festival"
-    listing, _ = ui_app.remove_selected(hub, "the-zorblat-river-festival")
+    listing, _ = ui_library.remove_selected(hub, "the-zorblat-river-festival")
     assert "Removed the-zorblat-river-festival.txt" in listing
     assert [a.id for a in hub.articles()] == [a.id for a in engine.index.articles] and len(hub.articles()) == 1
-    listing, _ = ui_app.remove_selected(hub, hub.articles()[0].id)
+    listing, _ = ui_library.remove_selected(hub, hub.articles()[0].id)
     assert "last article cannot be removed" in listing
 
 
@@ -222,7 +224,7 @@ def test_chosen_retriever_is_used_for_the_question(make_engine: Callable[..., En
     engine = make_engine("Hassan Rouhani [1] met the Iraqi foreign minister.")
     hub = EngineHub(engine)
     for retriever in ("bm25", "dense"):
-        steps = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, retriever))
+        steps = list(ui_chat.ask_stream(hub, SEED_Q, [], None, 3, retriever))
         answer = steps[-1][1][-1].answer
         expected = engine.retrieve(SEED_Q, 3, retriever)
         assert answer is not None and [h.paragraph.id for h in answer.hits] == [h.paragraph.id for h in expected]
@@ -248,11 +250,11 @@ def _elem_ids(app: object) -> set[str]:
 def test_a_waiting_question_is_shown_its_place_then_answered(
     make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ui_app, "WAIT_POLL", 0.02)
+    monkeypatch.setattr(ui_chat, "WAIT_POLL", 0.02)
     hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
     ahead = hub.line.enter()  # another visitor's question is being answered
     assert ahead.wait(0) == 0
-    steps = ui_app.ask_stream(hub, SEED_Q, [], None, 3, None)
+    steps = ui_chat.ask_stream(hub, SEED_Q, [], None, 3, None)
     next(steps)  # the question is shown at once
     waiting = next(steps)
     assert waiting[1][-1].waiting == 1 and "1 question ahead of yours" in waiting[2]
@@ -264,11 +266,11 @@ def test_a_waiting_question_is_shown_its_place_then_answered(
 def test_a_visitor_who_leaves_while_waiting_frees_the_place(
     make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ui_app, "WAIT_POLL", 0.02)
+    monkeypatch.setattr(ui_chat, "WAIT_POLL", 0.02)
     hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
     ahead = hub.line.enter()
     ahead.wait(0)
-    steps = ui_app.ask_stream(hub, SEED_Q, [], None, 3, None)
+    steps = ui_chat.ask_stream(hub, SEED_Q, [], None, 3, None)
     next(steps), next(steps)
     assert hub.line.waiting == 1
     steps.close()  # what Gradio does with the question of a visitor who left
@@ -279,11 +281,11 @@ def test_a_visitor_who_leaves_while_waiting_frees_the_place(
 def test_past_the_longest_wait_the_question_is_refused_with_when_to_retry(
     make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ui_app, "WAIT_POLL", 0.02)
+    monkeypatch.setattr(ui_chat, "WAIT_POLL", 0.02)
     hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister.", max_wait=0.2))
     ahead = hub.line.enter()
     ahead.wait(0)
-    final = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, None))[-1]
+    final = list(ui_chat.ask_stream(hub, SEED_Q, [], None, 3, None))[-1]
     assert "busy: 1 question(s) ahead" in final[1][-1].error and "try again in about" in final[2]
     ahead.leave()
 
@@ -291,10 +293,10 @@ def test_past_the_longest_wait_the_question_is_refused_with_when_to_retry(
 def test_a_visitor_asking_too_often_is_told_when_to_retry(make_engine: Callable[..., Engine]) -> None:
     hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
     rate = ui_app.Rate(per_minute=1)
-    first = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, None, rate, "10.0.0.7"))[-1][1]
-    second = list(ui_app.ask_stream(hub, SEED_Q, first, None, 3, None, rate, "10.0.0.7"))[-1][1]
+    first = list(ui_chat.ask_stream(hub, SEED_Q, [], None, 3, None, rate, "10.0.0.7"))[-1][1]
+    second = list(ui_chat.ask_stream(hub, SEED_Q, first, None, 3, None, rate, "10.0.0.7"))[-1][1]
     assert first[-1].answer is not None and "too many requests" in second[-1].error
-    other = list(ui_app.ask_stream(hub, SEED_Q, [], None, 3, None, rate, "10.0.0.8"))[-1][1]
+    other = list(ui_chat.ask_stream(hub, SEED_Q, [], None, 3, None, rate, "10.0.0.8"))[-1][1]
     assert other[-1].answer is not None  # another visitor is not held back
 
 
@@ -305,7 +307,7 @@ def test_adding_an_article_waits_for_the_answer_in_progress(make_engine: Callabl
     hub.articles()
     answering = hub.line.enter()
     answering.wait(0)
-    added = threading.Thread(target=ui_app.add_pasted, args=(hub, "", NEW_ARTICLE))
+    added = threading.Thread(target=ui_library.add_pasted, args=(hub, "", NEW_ARTICLE))
     added.start()
     added.join(0.5)
     assert added.is_alive() and len(hub.articles()) == 1  # the index is not swapped under the answer
@@ -347,7 +349,7 @@ def test_a_pronoun_that_could_mean_two_people_is_asked_back(make_engine: Callabl
     hub = EngineHub(make_engine("Hassan Rouhani [1] met the Iraqi foreign minister."))
     before = [Turn(1, SEED_Q, SEED_Q, answer=_answer(
         "Mohammad Baqer Qalibaf [1] and Hassan Rouhani [2] met him.", _paragraph("x"), "x"))]
-    steps = list(ui_app.ask_stream(hub, "what did he say about the United States?", before, None, 3, None))
+    steps = list(ui_chat.ask_stream(hub, "what did he say about the United States?", before, None, 3, None))
     final = steps[-1][1][-1]
     assert final.answer is not None and final.answer.text.startswith("Which one do you mean: Mohammad Baqer Qalibaf")
     assert hub.engine().llm.prompts == []  # type: ignore[attr-defined]
