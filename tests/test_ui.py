@@ -1,5 +1,6 @@
 """The web UI's logic without a browser: escaping, article files, handlers over fake models."""
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -353,3 +354,31 @@ def test_a_pronoun_that_could_mean_two_people_is_asked_back(make_engine: Callabl
     final = steps[-1][1][-1]
     assert final.answer is not None and final.answer.text.startswith("Which one do you mean: Mohammad Baqer Qalibaf")
     assert hub.engine().llm.prompts == []  # type: ignore[attr-defined]
+
+
+def test_a_follow_up_after_asking_back_is_rewritten_without_the_pages_words(
+    make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    """The question asked back ("... Ask again with the name.") is no answer: its words are not names."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "festival.txt").write_text(NEW_ARTICLE.replace("Mira Quenby", "Mira Quenby and Tomas Verlaine"), "utf-8")
+
+    def reply(prompt: str) -> str:  # the passage of the founders, by its number in the prompt
+        marker = re.findall(r"\[(\d+)\][^\[]*Verlaine", prompt.rsplit("Passages:", 1)[1])
+        return f"Mira Quenby and Tomas Verlaine [{marker[0]}]." if marker and "founded" in prompt else "NOT FOUND"
+
+    hub = EngineHub(make_engine(reply, seeds_dir=folder))
+    asked: list[str] = []  # the questions that reached the engine
+    stream = hub.engine().stream
+    hub.engine().stream = lambda q, *a, **kw: asked.append(q) or stream(q, *a, **kw)  # type: ignore[method-assign]
+    turns: list[Turn] = []
+    for question in ("who founded the Zorblat river festival?", "what did he say about the boats?", "who wrote it?"):
+        turns = list(ui_chat.ask_stream(hub, question, turns, None, 3, None))[-1][1]
+    founders, asked_back, _ = (t.answer for t in turns)
+    assert founders is not None and "Mira Quenby and Tomas Verlaine [1]" in founders.text
+    assert asked_back is not None and asked_back.text.startswith("Which one do you mean: Mira Quenby or Tomas")
+    assert asked == [turns[0].standalone, turns[2].standalone]  # asking back searched nothing
+    labels = ("Ask", "Which one", "New conversation", "Sources", "<")  # the page's own words, and markup
+    assert [label for label in labels if label in asked[-1]] == [], asked[-1]
+    assert asked[-1] == "who wrote it? (about: who founded the Zorblat river festival; Mira Quenby, Tomas Verlaine)"

@@ -46,7 +46,13 @@ WAIT_POLL = 1.0  # seconds between two updates of a waiting question's place
 
 
 def _history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
-    return [(t.standalone, t.answer.text) for t in turns if t.answer is not None]
+    """What follow-ups are rewritten from: each question as searched, and its answer's text.
+
+    A turn without an answer from the articles gives its question only: the text of an abstention
+    ("The articles don't say.") or of a question asked back ("Which one do you mean: A or B? Ask again
+    with the name.") is the page's own wording, whose capitalised words ("Ask") would be taken for names.
+    """
+    return [(t.standalone, "" if t.answer.abstained else t.answer.text) for t in turns if t.answer is not None]
 
 
 def ask_stream(
@@ -67,9 +73,10 @@ def ask_stream(
     if not question:
         yield gr.skip(), turns, gr.skip(), gr.skip()
         return
-    standalone = followup.standalone(question, _history(turns))
+    history = _history(turns)
+    standalone = followup.standalone(question, history)
     turn = Turn(len(turns) + 1, question, standalone)
-    which = followup.clarification(question, _history(turns))
+    which = followup.clarification(question, history)
     if which:  # "what did he say?" after an answer naming two people: ask back, don't guess
         turn = replace(turn, standalone=question, answer=_asking_back(question, which))
     turns = [*turns, turn]
