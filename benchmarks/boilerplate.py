@@ -33,7 +33,8 @@ from pathlib import Path
 from rag import boilerplate
 from rag.eval.metrics import normalize_answer
 from rag.extract import split_front_matter
-from rag.ingest import decode, markdown_blocks, read_article
+from rag.ingest import decode, read_article
+from rag.parse import markdown_blocks
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "news-2025"
 

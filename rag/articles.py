@@ -40,19 +40,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rag.errors import RagError
 from rag.extract import Extracted, ExtractError, split_front_matter, to_markdown
-from rag.ingest import (
-    FORMATS,
-    HTML_SUFFIXES,
-    MAX_BYTES,
-    SUFFIXES,
-    IngestError,
-    article_files,
-    check_length,
-    decode,
-    parse_article,
-    parse_html,
-    parse_pdf,
-)
+from rag.ingest import FORMATS, HTML_SUFFIXES, MAX_BYTES, SUFFIXES, IngestError, article_files, check_length, decode
+from rag.parse import parse_article, parse_html, parse_pdf
 
 MAX_NAME = 60
 

@@ -8,7 +8,8 @@ import pytest
 
 from rag import boilerplate
 from rag.boilerplate import date_of, kind, split
-from rag.ingest import parse_article, read_article
+from rag.ingest import read_article
+from rag.parse import parse_article
 from tests.fakes import SEED
 
 # Written for these tests (made-up names and outlets), one or more per kind.

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from rag import index
-from rag.ingest import load_articles, parse_article
+from rag.ingest import load_articles
+from rag.parse import parse_article
 from rag.pipeline import Engine
 from rag.retrieve import dense_ranking
 from rag.settings import Settings, SettingsError

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import IngestError, load_articles, parse_article, read_article, recover_paragraphs, split_glued
+from rag.ingest import IngestError, load_articles, read_article
+from rag.parse import parse_article, recover_paragraphs, split_glued
 from tests.fakes import SEED
 
 
