@@ -1,13 +1,10 @@
-"""The article file store: adding and removing article files in the articles folder, safely.
+"""Articles: adding and removing article files, each checked first, and recognising what the folder holds.
 
 The web page's paste, upload, fetch and remove go through here. Everything here
-handles text a stranger typed or uploaded, so:
+handles text a stranger typed or uploaded (the file names and the writing
+itself are ``rag.folder``'s: derived names, never outside the folder, whole or
+not at all), so:
 
-- the file name is derived, never taken: the title (or the uploaded name) is
-  reduced to ``[a-z0-9-]``, capped in length, and the final path is checked
-  to sit directly inside the articles folder, so ``../../etc/passwd``,
-  absolute paths, hidden names and Windows separators all land as an ordinary
-  file there (and a name is never reused for different text);
 - an uploaded web page or PDF is kept as it came (``import_file``): the index
   reads a page for its main text with ``trafilatura`` (scripts, templates
   and other never-shown elements dropped first: ``rag.extract``) and a PDF
@@ -20,34 +17,26 @@ handles text a stranger typed or uploaded, so:
 
 ``rag add`` and ``rag watch`` (``rag.fetch``) grow the archive through the
 functions at the end: a fetched page is stored as Markdown with front matter
-(``save_page``), a file as a copy (``import_file``), a story already there
+(``save_page``), a file as a copy (``import_file``), and a story already there
 (same source URL or same text, anywhere under the folder; a file with the
-same bytes) is recognised by ``Archive``, and every file is written whole or
-not at all (a hidden temporary file, then linked or renamed into place).
+same bytes) is recognised by ``Archive``.
+
+Trade-off: a file is parsed twice, here and again by the index, so that a
+refusal comes before anything is written rather than at the next refresh.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import re
-import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from rag.errors import RagError
 from rag.extract import Extracted, ExtractError, split_front_matter, to_markdown
+from rag.folder import ArticleError, article_path, create_whole, replace_whole, safe_stem, write_new
 from rag.ingest import FORMATS, HTML_SUFFIXES, MAX_BYTES, SUFFIXES, IngestError, article_files, check_length, decode
 from rag.parse import parse_article, parse_html, parse_pdf
-
-MAX_NAME = 60
-
-
-class ArticleError(RagError):
-    """The article cannot be added or removed; the message says why, for the user."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,17 +45,6 @@ class Saved:
     title: str
     paragraphs: int
     existed: bool  # the same text was already there under this name
-
-
-def safe_stem(name: str) -> str:
-    """A file stem that is safe on any filesystem and cannot name another folder.
-
-    >>> safe_stem("../../etc/passwd"), safe_stem("Iran slams US & Israel!"), safe_stem("..."), safe_stem("C:\\\\x.txt")
-    ('etc-passwd', 'iran-slams-us-israel', 'article', 'c-x-txt')
-    """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:MAX_NAME].strip("-")
-    return stem or "article"
 
 
 def save_article(folder: Path, text: str, title: str = "", name: str = "", suffix: str = ".txt") -> Saved:
@@ -97,38 +75,10 @@ def save_article(folder: Path, text: str, title: str = "", name: str = "", suffi
     folder = folder.resolve()
     data = (text + "\n").encode("utf-8")
     try:
-        return _write_new(folder, stem, suffix, data, article.title, len(article.paragraphs))
+        path, existed = write_new(folder, stem, suffix, data)
     except OSError as err:  # disk full, read-only folder
         raise ArticleError(f"cannot save the article in {folder} ({err.strerror or err})") from None
-
-
-def _write_new(folder: Path, stem: str, suffix: str, data: bytes, title: str, paragraphs: int) -> Saved:
-    """Write ``data`` under the first free name ``stem``, ``stem-2``, ... (or find it already there)."""
-    for n in range(1, 1000):
-        path = folder / f"{stem if n == 1 else f'{stem}-{n}'}{suffix}"
-        if path.resolve().parent != folder:  # cannot happen with safe_stem; kept as the last line of defence
-            raise ArticleError("refused: the file name would leave the articles folder")
-        if path.exists():
-            if hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
-                return Saved(path=path, title=title, paragraphs=paragraphs, existed=True)
-            continue
-        try:
-            with path.open("xb") as f:  # "x": never overwrite a file that appeared meanwhile
-                f.write(data)
-        except FileExistsError:
-            continue
-        return Saved(path=path, title=title, paragraphs=paragraphs, existed=False)
-    raise ArticleError(f"too many articles named {stem!r}")
-
-
-def article_path(folder: Path, source: str) -> Path:
-    """The file of an indexed article, refusing anything outside ``folder``."""
-    folder = folder.resolve()
-    path = Path(source)
-    path = (path if path.is_absolute() else folder / path).resolve()
-    if path.parent != folder:
-        raise ArticleError(f"refused: {path.name} is not in the articles folder")
-    return path
+    return Saved(path=path, title=article.title, paragraphs=len(article.paragraphs), existed=existed)
 
 
 def remove_article(folder: Path, source: str) -> Path:
@@ -148,10 +98,8 @@ def remove_article(folder: Path, source: str) -> Path:
 # A fetched page is stored as Markdown with YAML front matter (``rag.extract.to_markdown``), so its
 # title, authors, date, outlet and source URL travel with the file. A story is recognised as already
 # there by its source URL (in any ``.md``/``.txt`` file's front matter, anywhere under the folder) or
-# by its text; a file by its bytes. Every file is written whole or not at all: the bytes go to a hidden
-# temporary file in the same folder first (hidden files are never read as articles), which is then
-# linked under its final name (a new article: a link, unlike a rename, fails if the name is taken) or
-# renamed over the older version (a story whose text changed).
+# by its text; a file by its bytes. Every file is written whole or not at all (``rag.folder``): a new
+# article under a free name, a story whose text changed over its older version.
 
 FEEDS_FILE = ".feeds"  # the remembered feeds, one URL a line; hidden, so never read as an article
 _FRONT_MATTER_SUFFIXES = (".md", ".txt")
@@ -284,12 +232,12 @@ def save_page(folder: Path, page: Extracted, replace: Path | None = None) -> Sto
     folder = folder.resolve()
     try:
         if replace is None:
-            path = _create_whole(folder, stem, ".md", data)
+            path = create_whole(folder, stem, ".md", data)
         else:
             path = replace.resolve()
             if not path.is_relative_to(folder) or path.name.startswith("."):
                 raise ArticleError(f"refused: {path} is not an article in the articles folder")
-            _replace_whole(path, data)
+            replace_whole(path, data)
     except OSError as err:  # disk full, read-only folder
         raise ArticleError(f"cannot save the article in {folder} ({err.strerror or err})") from None
     return Stored(path=path, title=article.title, date=page.date, outlet=page.outlet, updated=page.updated)
@@ -324,7 +272,7 @@ def import_file(folder: Path, data: bytes, name: str, stem: str = "") -> Stored:
         raise ArticleError(str(err)) from None
     folder = folder.resolve()
     try:
-        path = _create_whole(folder, stem, suffix, data)
+        path = create_whole(folder, stem, suffix, data)
     except OSError as err:
         raise ArticleError(f"cannot save {name} in {folder} ({err.strerror or err})") from None
     return Stored(path=path, title=article.title, date=article.date, outlet=article.outlet)
@@ -350,67 +298,7 @@ def remember_feed(folder: Path, url: str) -> bool:
     path = folder.resolve() / FEEDS_FILE
     try:
         old = path.read_bytes() if path.exists() else b""
-        _replace_whole(path, old + (b"\n" if old and not old.endswith(b"\n") else b"") + url.encode("utf-8") + b"\n")
+        replace_whole(path, old + (b"\n" if old and not old.endswith(b"\n") else b"") + url.encode("utf-8") + b"\n")
     except OSError as err:
         raise ArticleError(f"cannot remember the feed in {path} ({err.strerror or err})") from None
     return True
-
-
-def _hidden_copy(folder: Path, data: bytes) -> Path:
-    """``data`` written to a new hidden file in ``folder`` (hidden: never read as an article meanwhile).
-
-    Opened with the default permissions (the umask decides, as for any other article file),
-    not ``mkstemp``'s owner-only ones, since it becomes the article file itself.
-    """
-    for _ in range(100):
-        path = folder / f".incoming-{secrets.token_hex(8)}.tmp"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-        except BaseException:  # disk full, interrupted: no half file left behind
-            path.unlink(missing_ok=True)
-            raise
-        return path
-    raise ArticleError(f"cannot create a temporary file in {folder}")
-
-
-def _create_whole(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
-    """Write ``data`` under the first free name ``stem``, ``stem-2``, ..., whole or not at all."""
-    incoming = _hidden_copy(folder, data)
-    try:
-        for n in range(1, 1000):
-            path = folder / f"{stem if n == 1 else f'{stem}-{n}'}{suffix}"
-            if path.resolve().parent != folder:  # cannot happen with safe_stem; the last line of defence
-                raise ArticleError("refused: the file name would leave the articles folder")
-            try:
-                os.link(incoming, path)  # fails if the name is taken: never overwrites a file
-            except FileExistsError:
-                continue
-            except OSError:  # a filesystem without hard links (FAT, some network shares): exclusive create
-                try:
-                    target = path.open("xb")
-                except FileExistsError:
-                    continue
-                try:
-                    with target:
-                        target.write(data)
-                except BaseException:  # only the file created just now is removed
-                    path.unlink(missing_ok=True)
-                    raise
-            return path
-        raise ArticleError(f"too many articles named {stem!r}")
-    finally:
-        incoming.unlink(missing_ok=True)
-
-
-def _replace_whole(path: Path, data: bytes) -> None:
-    """Replace ``path``'s content with ``data`` in one step (a reader sees the old file or the new one)."""
-    incoming = _hidden_copy(path.parent, data)
-    try:
-        os.replace(incoming, path)
-    finally:
-        incoming.unlink(missing_ok=True)

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.articles import ArticleError, remove_article, safe_stem, save_article
+from rag.articles import ArticleError, remove_article, save_article
+from rag.folder import safe_stem
 from rag.net import is_loopback
 from rag.pipeline import Engine
 from rag.records import Answer, Citation, Hit, Paragraph
