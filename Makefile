@@ -36,6 +36,7 @@ $(VENV)/.installed: pyproject.toml
 models: install
 	$(BIN)/python -m rag.gguf install
 	$(BIN)/python -m rag.crossencoder install
+	$(BIN)/python -m rag.language install
 
 index: install
 	$(BIN)/rag index

@@ -35,13 +35,14 @@ import time
 from collections.abc import Generator
 from pathlib import Path
 
-from rag import cite, index
+from rag import claims, index
 from rag.embed import MiniLMEmbedder
 from rag.eval.questions import read_squad
 from rag.llm import LLM
 from rag.pipeline import Engine
 from rag.records import Answer, Completion
 from rag.settings import PROJECT_DIR, load_settings
+from rag.text import markers
 
 XQUAD = PROJECT_DIR.parent / "shared" / "eval" / "xquad.en.json"
 SEED_QUESTION = "who met the Iraqi foreign minister?"
@@ -58,14 +59,14 @@ def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
 
 def verified(answer: Answer, min_support: float) -> bool:
     """Every marker in the text maps to a citation whose paragraph supports its claim."""
-    return set(cite.markers(answer.text)) == {c.marker for c in answer.citations} and all(
-        cite.support(c.sentence, c.paragraph.text, answer.question) >= min_support for c in answer.citations
+    return set(markers(answer.text)) == {c.marker for c in answer.citations} and all(
+        claims.support(c.sentence, c.paragraph.text, answer.question) >= min_support for c in answer.citations
     )
 
 
 def model_markers_right(answer: Answer) -> bool | None:
     """Were the markers the model wrote itself all kept as-is? None if it wrote none."""
-    raw = cite.markers(answer.raw)
+    raw = markers(answer.raw)
     if not raw:
         return None
     shown = [h.paragraph.id for h in answer.hits]

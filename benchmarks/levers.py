@@ -11,7 +11,7 @@ Levers:
 - retrieval gate: none / top dense score >= ``--cosine`` / ``rag.retrieve.evidence`` >= ``--min-score``;
 - citation choice: the model's marker kept when its passage supports the claim,
   or the supporting passage whose evidence sentence best matches the question;
-- verifier: on (``rag.cite.verify``) or off (the model's text and markers as written).
+- verifier: on (``rag.verify.verify``) or off (the model's text and markers as written).
 
     python benchmarks/levers.py runs/final [--min-score 0.42] [--cosine 0.35]
 """
@@ -25,12 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import cite, index, retrieve
+from rag import claims, index, retrieve
 from rag.eval.metrics import citation_correct, exact_match, token_f1
 from rag.eval.questions import Question
 from rag.eval.results import Result, read_results
 from rag.prompts import said_not_found
+from rag.question import read
 from rag.records import Answer, Citation, Hit, Paragraph
+from rag.text import markers, strip_markers
+from rag.verify import verify
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def unverified(raw: str, hits: tuple[Hit, ...]) -> tuple[str, tuple[Citation, ..
     """The model's answer as written, its in-range markers taken at their word."""
     citations = tuple(
         Citation(marker=n, paragraph=hits[n - 1].paragraph, support=1.0, sentence=raw, evidence="")
-        for n in dict.fromkeys(cite.markers(raw))
+        for n in dict.fromkeys(markers(raw))
         if 0 < n <= len(hits)
     )
     return raw, citations
@@ -82,9 +85,11 @@ def answer_of(
     if not v.verifier:  # whatever the model wrote is the answer, cited or not
         text, citations = unverified(raw, hits)
         return Answer(question=r.question, text=text, citations=citations, hits=hits, abstained=False, raw=raw)
-    said = cite.drop_partial_sentence(raw)
-    text, citations, _ = cite.verify(said, [h.paragraph for h in hits], r.question, trust_marker=v.trust_marker)
-    return Answer(question=r.question, text=text, citations=citations, hits=hits, abstained=not citations, raw=raw)
+    said = claims.drop_partial_sentence(raw)
+    checked = verify(said, [h.paragraph for h in hits], read(r.question),
+                     trust_marker=v.trust_marker)
+    return Answer(question=r.question, text=checked.text, citations=checked.citations, hits=hits,
+                  abstained=not checked.citations, raw=raw)
 
 
 def main() -> int:
@@ -120,7 +125,7 @@ def main() -> int:
                 abstain_u.append(a.abstained)
                 continue
             abstain_a.append(a.abstained)
-            text = "" if a.abstained else cite.strip_markers(a.text)
+            text = "" if a.abstained else strip_markers(a.text)
             f1.append(token_f1(text, r.answers) if text else 0.0)
             em.append(exact_match(text, r.answers) if text else 0.0)
             ok = citation_correct(q, a)

@@ -17,16 +17,17 @@ read here by rules (no parser, no model):
 - a sentence nobody says that names the person, or whose pronoun stands for
   them, is narration about them ("Luther called the mass a gift"): theirs
   too, as the subject of a claim (``mentions``);
-- a question may ask by role ("according to the police spokeswoman"):
-  ``asked_role``, and ``holder`` finds whom an article gives it.
+- a question may ask by role ("according to the police spokeswoman",
+  ``Question.role``): ``holder`` finds whom an article gives it
+  (``asked_person``);
+- asked what X said about T, only X's words (or narration about X) that
+  share a word with T answer (``on_topic``, ``speaks_to``).
 
 Names are compared by surname (the last word, accents folded): news names a
 person in full once and by surname after. Trade-off: rules miss unusual
 attributions ("Rouhani's words were ..."), which then prove nothing, the
 safe side; they never need the model.
 
->>> asked_speaker("What did museum director Karel Dewaele say about the theft?")
-'Karel Dewaele'
 >>> p = ['"We are with Iraq," Rouhani said.', '"It is not our job," he added. Hussein nodded.']
 >>> speaker(p[1], p[1], p[:1])
 'Rouhani'
@@ -36,9 +37,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from rag.text import STOPWORDS, sentences
+from rag.claims import best_evidence, support, term, terms
+from rag.index import Index
+from rag.records import Hit, Paragraph, Question
+from rag.text import sentences
 
 SAY = (r"(?:said|says|say|added|adds|told|tells|stated|states|warned|warns|argued|argues|insisted|insists|explained|"
         r"noted|wrote|writes|asked|asks|claimed|claims|announced|announces|declared|declares|described|describes|"
@@ -58,83 +62,11 @@ _AFTER = re.compile(rf"[,\"”]\s*(?:said|says|added|adds|wrote|asked)\s+(?P<who
 _ACCORDING = re.compile(rf"\baccording to\s+(?P<who>{_NAME}|{_DESCRIBED})")
 _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 _QUOTE_MARK = re.compile(r"[\"“”]")
+Earlier = Callable[[Paragraph], Sequence[Paragraph]]  # the paragraphs before one in its article, in order
 _NOT_PEOPLE = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
     "september october november december it its this that there their his her".split()
 )
-# What someone's words were ("what did X say ...?", "how did X describe ...?"), not when or how many times they
-# spoke ("when did Holden announce ...?" asks for a date that narration gives): the verb in lower case ("The
-# Islamic State" is no saying).
-_ASKED = re.compile(
-    r"^\s*(?:what|how(?!\s+(?:many|much|long|far|old|often|large|big|soon)\b))\b.*?"
-    r"\b(?:did|does|do|has|have|had|is|was|will|would)\s+"
-    r"(?P<who>.+?)\s+(?-i:say|tell|claim|warn|argue|describe|call|add|announce|stress|predict|promise|think|mean|"
-    r"admit|urge|insist|explain|write|respond|reply|suggest|recall|note|state|declare|caution|complain|"
-    r"acknowledge|concede|emphasi[sz]e|talk|speak|mention|believe|expect|want|fear|hope|decline|refuse)\b",
-    re.IGNORECASE,
-)
-_ACCORDING_TO = re.compile(rf"\baccording to\s+(?P<who>{_NAME})")
-
-
-def asked_speaker(question: str) -> str | None:
-    """The person a question asks the words of ("what did X say/tell/claim ...?", "how did X describe ...?").
-
-    The name is the capitalized words the subject ends with (titles before it are dropped when lower-case);
-    None for other questions, or a subject that names nobody ("what did the report say?").
-
-    >>> asked_speaker("How did Scottish Fisheries Secretary Alasdair Grant describe the deal?")
-    'Scottish Fisheries Secretary Alasdair Grant'
-    >>> asked_speaker("What did the minister say?"), asked_speaker("Who met the minister?")
-    (None, None)
-    >>> asked_speaker("When did Holden announce it?"), asked_speaker("What type of group is The Islamic State?")
-    (None, None)
-    >>> asked_speaker("What did Murcia's agriculture councillor say about the cut?") is None
-    True
-    """
-    match = _ASKED.match(question) or _ACCORDING_TO.search(question)
-    if not match:
-        return None
-    who = match.group("who")
-    names = re.findall(_NAME, who)
-    if not names or names[-1].casefold() in _NOT_PEOPLE or re.search(r"['’]s$", names[-1]):
-        return None  # "Murcia's agriculture councillor" describes someone without naming them
-    if not who.rstrip().endswith(names[-1]):
-        return None  # the subject ends in lower-case words: a description ("Atlantica's director" is named)
-    return names[-1]
-
-
-_ROLE_ACCORDING = re.compile(r"\baccording to\s+(?P<who>(?:the\s+|[\w-]+['’]s\s+)[^,?]+)", re.IGNORECASE)
-_ROLE_HEAD = re.compile(r"^(?P<role>(?:[\w'’-]+\s+)*?[a-z][\w-]*)(?:\s+(?:for|of|at|in|from)\b.*)?$")
-
-
-def asked_role(question: str) -> str | None:
-    """The role a question asks the words of when it names nobody ("according to the police spokeswoman, ...?",
-    "what did Murcia's agriculture councillor say ...?"): the description's role words, else None.
-
-    Whether anyone holds that role is for the articles to say (``holder``).
-
-    >>> asked_role("According to the Ghent police spokeswoman, what did detectives recover?")
-    'Ghent police spokeswoman'
-    >>> asked_role("According to the spokesman for the prosecutor's office, what linked him to the theft?")
-    'spokesman'
-    >>> asked_role("What did Murcia's agriculture councillor say about the cut?")
-    'agriculture councillor'
-    >>> asked_role("What did Karel Dewaele say?"), asked_role("How large was the state tax credit?")
-    (None, None)
-    """
-    if asked_speaker(question):
-        return None
-    match = _ASKED.match(question) or _ROLE_ACCORDING.search(question)
-    if not match:
-        return None
-    described = re.match(r"(?:the\s+|[\w-]+['’]s\s+)", match.group("who").strip(), flags=re.IGNORECASE)
-    if not described:  # "which network is taking Kimmel's show ... talk ...?" is no description of a speaker
-        return None
-    who = match.group("who").strip()[described.end() :]
-    head = _ROLE_HEAD.match(who)
-    if not head or head.group("role").split()[-1].casefold() in STOPWORDS:
-        return None  # "how large was the state tax credit?": "state" read as a saying, after no role
-    return head.group("role")
 
 
 def role_title(role: str) -> str:
@@ -167,16 +99,6 @@ def holder(role: str, texts: Sequence[str]) -> str | None:
                 if found and " " in found.group("who") and found.group("who").casefold() not in _NOT_PEOPLE:
                     return found.group("who")
     return None
-
-
-def subject(question: str) -> str:
-    """The whole phrase a speaker question names its speaker by ("museum director Karel Dewaele"), or "".
-
-    >>> subject("What did museum director Karel Dewaele say about the theft?")
-    'museum director Karel Dewaele'
-    """
-    match = _ASKED.match(question) or _ACCORDING_TO.search(question)
-    return match.group("who") if match else ""
 
 
 def surname(name: str) -> str:
@@ -314,3 +236,74 @@ def full_name(name: str, texts: Sequence[str]) -> str:
                     plain = re.sub(r"^(?:[A-Z]{2,}\s+)+(?=[A-Z][a-z])", "", found)
                     return plain.rstrip(".,;:")
     return name
+
+
+def on_topic(evidence: str, paragraph: str, question: Question, asked: str) -> bool:
+    """Whether ``asked``'s words (``evidence``, or the quote it continues into) are about what the question asks:
+    they share a content word with it, beside the person's name and the saying. Asked what a minister said about
+    water, their words on subsidies are theirs, but no answer.
+
+    >>> from rag.question import read
+    >>> q = read("what did Orlik say about the plant's use of water?")
+    >>> on_topic("Orlik said the state would pay 310 million euros.", "", q, "Orlik")
+    False
+    >>> on_topic('"Wells will not run dry," Orlik said of the water.', "", q, "Orlik")
+    True
+    """
+    topic = terms(question.text) - terms(asked) - terms(question.speaker_phrase) - _SAYING
+    if not topic:  # "what did Rouhani say?": anything he said
+        return True
+    parts = sentences(paragraph) or [paragraph]
+    after = next((parts[i + 1] for i, x in enumerate(parts[:-1]) if x == evidence), "")
+    return bool(topic & (terms(evidence) | terms(after)))
+
+
+def speaks_to(question: Question, asked: str, paragraph: str, before: Sequence[str] = ()) -> bool:
+    """Whether ``paragraph`` gives ``asked``'s words (or narration about them) on what ``question`` asks about.
+
+    >>> from rag.question import read
+    >>> q = read("what did Orlik say about water?")
+    >>> speaks_to(q, "Orlik", '"Wells will not run dry," Orlik said of the water.'), speaks_to(q, "Orlik", "Orlik won.")
+    (True, False)
+    """
+    parts = sentences(paragraph) or [paragraph]
+    return any(is_theirs((speaker(x, paragraph, before), x), asked, paragraph, before)
+               and on_topic(x, paragraph, question, asked) for x in parts)
+
+
+_SAYING = frozenset(term(w) for w in "say said tell told claim describe describ add announce think mean".split())
+
+
+def is_theirs(said: tuple[str | None, str], asked: str, paragraph: str = "", before: Sequence[str] = ()) -> bool:
+    """Whether evidence (its speaker, its sentence, of ``paragraph``) is ``asked``'s: they say it, or, said by no
+    one, it is about them ("Luther called the mass a gift": the subject of a claim)."""
+    speaker, sentence = said
+    if same_person(speaker or "", asked):
+        return True
+    return speaker is None and mentions(sentence, asked, paragraph, before)
+
+
+def claim_speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: str) -> tuple[str | None, str]:
+    """(who says the claim's evidence in ``paragraph``, that evidence sentence): a sentence supporting the claim
+    that ``asked`` says if there is one (``rag.attribute``), else the best-supporting sentence and its speaker."""
+    before = texts_before(earlier, paragraph)
+    parts = sentences(paragraph.text) or [paragraph.text]
+    best = best_evidence(claim, paragraph.text)
+    supporting = [x for x in parts if support(claim, x) >= 0.5] or [best]
+    said = [(speaker(x, paragraph.text, before), x) for x in sorted(supporting, key=lambda x: x != best)]
+    return next((t for t in said if is_theirs(t, asked, paragraph.text, before)), said[0])
+
+
+def texts_before(earlier: Earlier | None, paragraph: Paragraph) -> list[str]:
+    """The texts of the paragraphs before ``paragraph`` in its article (none without ``earlier``)."""
+    return [p.text for p in earlier(paragraph)] if earlier is not None else []
+
+
+def asked_person(question: Question, hits: Sequence[Hit], index: Index) -> str | None:
+    """The person whose words ``question`` asks: named ("what did Rouhani say?"), or the holder of the role it
+    names ("according to the police spokeswoman") in the articles of ``hits``, the first found; None when it asks
+    no one's words or no article names the role's holder (then "according to the report" restricts nothing)."""
+    if question.speaker or not question.role:
+        return question.speaker
+    texts = ([p.text for p in index.article_of(h.paragraph)] for h in hits)
+    return next((name for t in texts if (name := holder(question.role, t))), None)

@@ -14,7 +14,7 @@ two rules of news style:
   person given that title before their name ("Minister Helena Quintas").
 
 Trade-off: rules, not a model, so pronouns ("he") are left to the sentence
-before (``rag.cite.evidence_of``) and anything unusual finds nothing, which
+before (``rag.claims.evidence_of``) and anything unusual finds nothing, which
 verifies nothing; a wrong antecedent would only add a sentence that the
 cross-encoder then judges.
 

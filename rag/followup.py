@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.cite import strip_markers
+from rag import language
+from rag.text import strip_markers
 
 # Pronouns that stand for a person (or group) named earlier, and what replaces them.
 _PERSON = {"he", "she", "him", "his", "her", "hers", "they", "them", "their", "theirs"}
@@ -49,55 +50,34 @@ _NOT_NAMES = frozenset(
     on saturday sunday monday tuesday wednesday thursday friday january february march april may
     june july august september october november december""".split()
 )
-# Titles dropped from the front of a name: "President Hassan Rouhani" -> "Hassan Rouhani".
-_TITLES = frozenset(
-    """president vice prime foreign interior defense defence finance minister speaker secretary general
-    commander chancellor king queen prince princess sheikh mr mrs ms dr sir senator governor mayor chief
-    leader ambassador spokesman spokeswoman officials official supreme ayatollah""".split()
-)
-_NAME_WORD = r"[A-Z][\w’'\-]*"
-_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:al|bin|ibn|de|van|von|der)[\s-])?{_NAME_WORD})*")
 _WORD = re.compile(r"[\w’'\-]+")
+# The kinds of spaCy's named entities a pronoun or a pointing word may stand for (numbers and dates do not).
+_NAMED = frozenset("PERSON ORG GPE LOC FAC NORP EVENT WORK_OF_ART LAW PRODUCT".split())
 
 
 def entities(text: str) -> list[str]:
-    """Named entities (runs of capitalised words) in order of first appearance.
+    """The named entities of ``text`` (spaCy's, ``rag.language``) in order of first appearance; nationality
+    words in capitals are a news lede's shouting ("IRANIAN PRESIDENT Hassan Rouhani"), not a name.
 
     >>> entities("Hassan Rouhani [1] and Fuad Hussein [2] met the Iraqi foreign minister.")
     ['Hassan Rouhani', 'Fuad Hussein', 'Iraqi']
     >>> entities("IRANIAN PRESIDENT Hassan Rouhani also met him. The US said so.")
     ['Hassan Rouhani', 'US']
     >>> entities("Iraqi Foreign Minister Fuad Hussein met Iran’s Speaker Mohammad Baqer Qalibaf.")
-    ['Fuad Hussein', 'Iran', 'Mohammad Baqer Qalibaf']
+    ['Iraqi', 'Fuad Hussein', 'Iran', 'Mohammad Baqer Qalibaf']
+    >>> entities("Which one do you mean: Mira Quenby or Tomas Verlaine? Ask again with the name.")
+    ['Mira Quenby', 'Tomas Verlaine']
     """
     found: list[str] = []
-    for match in _NAME.finditer(strip_markers(text)):
-        for words in _split_possessives(match.group(0).split()):
-            # News style opens paragraphs in capitals ("IRANIAN PRESIDENT Hassan Rouhani"):
-            # shouting lead-in words before a normally written name are not part of it.
-            while len(words) > 1 and words[0].isupper() and len(words[0]) > 3 and not words[-1].isupper():
-                words.pop(0)
-            # Titles go, with whatever qualifies them: "Iraqi Foreign Minister Fuad Hussein".
-            titles = [i for i, w in enumerate(words) if w.lower() in _TITLES]
-            if titles:
-                words = words[titles[-1] + 1 :]
-            while words and words[0].lower() in _NOT_NAMES:
-                words.pop(0)
-            name = " ".join(words).strip("-’'")
-            if name and name.lower() not in _NOT_NAMES and name not in found:
-                found.append(name)
+    for ent in language.doc(strip_markers(text)).ents:
+        name = ent.text.strip("-’'")
+        if ent.label_ in _NAMED and not (ent.label_ == "NORP" and name.isupper()) and name not in found:
+            found.append(name)
     return found
 
 
-def _split_possessives(words: list[str]) -> list[list[str]]:
-    """ "Iran's Speaker Qalibaf" is two names: a possessive ends one."""
-    groups: list[list[str]] = [[]]
-    for word in words:
-        bare = re.sub(r"[’']s$", "", word)
-        groups[-1].append(bare)
-        if bare != word:
-            groups.append([])
-    return [g for g in groups if g]
+
+
 
 
 def _known(name: str, text: str) -> bool:

@@ -22,10 +22,12 @@ from typing import TypeVar
 
 import numpy as np
 
+from rag import attribute, retrieve
 from rag.index import Index
 from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt, hold_not_found
-from rag.records import Completion, Context, Hit
+from rag.records import Completion, Context, Found, Hit, Question
+from rag.resources import Resources
 from rag.settings import CONTEXTS, Settings
 from rag.text import is_instruction, words
 
@@ -108,6 +110,40 @@ def context(
     passages = [clip(p, settings.passage_words) for p in selected]
     kept = fit(passages, settings.prompt_words)
     return Context(passages=tuple(passages[:kept]), hits=tuple(hits[:kept]))
+
+
+THEIRS = 2  # paragraphs of the person a question asks the words of, shown beyond the best hits (``theirs``)
+
+
+def shown(res: Resources, question: Question, found: Found, k: int) -> Context | None:
+    """What the model is shown for ``question``: the best of the ``k`` first hits within the settings' margin, and
+    the paragraphs of the person whose words it asks (``theirs``); None when the evidence is too weak to answer
+    from (``rag.retrieve.evidence`` below ``min_score``): the answer is then an abstention without the model."""
+    s, best = res.settings, list(found.hits[:k])
+    if not best or retrieve.evidence(question.text, best, res.bm25) < s.min_score:
+        return None
+    close = retrieve.within(best, s.margin)
+    return context(question.text, found.query, [*close, *theirs(res, question, found.query, close)], res.index, s)
+
+
+def theirs(res: Resources, question: Question, query: np.ndarray, found: Sequence[Hit]) -> list[Hit]:
+    """The paragraphs in which the person the question asks the words of speaks, in the articles of the two best
+    hits, beyond ``found``, when none of ``found`` gives their words on the topic: the reranker's best ``THEIRS``
+    (the articles' order without it). "What did X say about T?" is answered only by X's words
+    (``rag.attribute``), and X's paragraph may rank below others about T."""
+    person, index = attribute.asked_person(question, found, res.index), res.index
+    if not person or any(attribute.speaks_to(question, person, h.paragraph.text,
+                                             attribute.texts_before(index.before, h.paragraph)) for h in found):
+        return []  # their words on it are shown already: more of them only distract a small model
+    have, tops = {h.paragraph.id for h in found}, {h.paragraph.article_id: h.paragraph for h in found[:2]}
+    candidates = [p for top in tops.values() for p in index.article_of(top)
+                  if p.id not in have and attribute.quotes(p.text, person, attribute.texts_before(index.before, p))]
+    dense = retrieve.cosine(index, query, [index.positions[p.id] for p in candidates])
+    if not res.settings.rerank or not candidates:
+        return [Hit(paragraph=p, score=d) for p, d in zip(candidates[:THEIRS], dense, strict=False)]
+    scores = res.reranker.score(question.text, [p.text for p in candidates])
+    best = sorted(range(len(candidates)), key=lambda i: -scores[i])[:THEIRS]
+    return [Hit(paragraph=candidates[i], score=dense[i], relevance=scores[i]) for i in best]
 
 
 def whole(question: str, query: np.ndarray, hit: Hit, index: Index, settings: Settings) -> Context:

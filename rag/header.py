@@ -10,32 +10,30 @@ header is a paragraph of its own kind: number 0 of its article
 (``Paragraph.place`` says "article header"), whose text lists the fields, so
 every citation, card and JSON shape that shows a paragraph shows it too.
 
-Only the *shape* of the question is read (``asked_field``): a question must
-name an article-like thing (article, story, report, headline, byline,
+Which field is asked, and of which article, is read from the question once
+(``Question.field`` and ``Question.topic``, ``rag.question``): a question
+must name an article-like thing (article, story, report, headline, byline,
 outlet, newspaper) and ask for one field; "who reported the fire?" is a
-question about the news, not about a byline. Where the article gives no
-author or date, the answer says so; it never guesses.
-
->>> asked_field("Who wrote the article about the Kenosha school board's vote?")
-'authors'
->>> asked_field("Which outlet reported the plan to build a battery factory?"), asked_field("Who reported the fire?")
-('outlet', None)
->>> topic("On what date was the report about Peterhead skippers and the mackerel cut published?", "date")
-'Peterhead skippers and the mackerel cut'
+question about the news, not about a byline. A question that names no topic
+("who is the author?") is about the one article an archive of one holds, or,
+in a conversation, the article the previous answer came from. Where the
+article gives no author or date, the answer says so; it never guesses.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 
-from rag.records import Answer, ArticleEntry, Citation, Hit, Paragraph, Timings
+import numpy as np
 
-FIELDS = ("authors", "date", "outlet", "title", "url")
-_THING = r"(?:article|story|report|piece|item|headline|byline|column|feature)"
-# A header question refers to an article of the archive: "the article about ...", "the Meridian Wire story",
-# "its report", "the byline"; "who wrote the poem?" or "a lawsuit against which newspaper?" ask about the news.
-_REF = re.compile(rf"\b(?:the|this|that|its|an?)\s+(?:[\w'’-]+\s+){{0,3}}?{_THING}s?\b|\bbyline\b", re.I)
+from rag import generate, retrieve, search, wording
+from rag.claims import terms
+from rag.records import Answer, ArticleEntry, Citation, Found, Hit, Paragraph, Question, Timings
+from rag.resources import Resources
+
 _ASKS: tuple[tuple[str, re.Pattern[str], bool], ...] = (  # (field, pattern, needs a reference to an article)
     ("url", re.compile(r"\b(?:url|web address|link)\b", re.I), True),
     ("title", re.compile(r"\b(?:headline|title)\b|\bheadlined\b", re.I), True),
@@ -49,29 +47,6 @@ _ASKS: tuple[tuple[str, re.Pattern[str], bool], ...] = (  # (field, pattern, nee
     ("date", re.compile(r"\b(?:when|what (?:day|date)|on what (?:day|date)|which (?:day|date))\b.*\b(?:published|"
                         r"publish|posted|written|appeared|ran|come out|came out)\b|\bpublication date\b", re.I), True),
 )
-_FRAME = re.compile(rf"^.*\b(?:{_THING}s?|published|reported|wrote)\b\s+(?:about|on|covering|reporting on|"
-                    r"regarding|that (?:reported|covered|described))\s+", re.I)
-_FIELD_WORDS = re.compile(rf"\b(?:who|when|what|which|wrote|written|authors?|byline|published|publish|outlets?|"
-                          rf"newspapers?|headline|title|url|link|date|day|news|{_THING}s?|the|did|was|is|its|on)\b",
-                          re.I)
-
-
-def asked_field(question: str) -> str | None:
-    """The header field ``question`` asks for (one of ``FIELDS``), or None for a question about the news."""
-    for field, pattern, needs_ref in _ASKS:
-        if pattern.search(question) and (not needs_ref or _REF.search(question)):
-            return field
-    return None
-
-
-def topic(question: str, field: str) -> str:
-    """What the article is about, as a search query: the question without its asking frame."""
-    tail = _FRAME.sub("", question, count=1)
-    if tail == question:  # no "about ...": the question minus the words that ask for the field
-        tail = _FIELD_WORDS.sub(" ", question)
-    if field == "date":
-        tail = re.sub(r"\s+(?:published|posted|written|run|released)\b.*$", "", tail, flags=re.I)
-    return " ".join(tail.strip(" ?.!").split())
 
 
 TITLE_MATCH = 0.6  # share of the topic's words an article's title must hold to be the article asked about
@@ -87,8 +62,6 @@ def by_title(topic: str, entries: Sequence[ArticleEntry]) -> ArticleEntry | None
     >>> by_title("Iran slamming the US and Israel", [e]).id, by_title("the port strike", [e])
     ('a', None)
     """
-    from rag.cite import terms  # the verifier's word folding ("slamming" meets "slams")
-
     asked = {t[:4] for t in terms(topic)}  # four letters: "slamming" and "slams" meet at "slam"
     if not asked:
         return None
@@ -187,3 +160,31 @@ def answer(question: str, field: str, entries: Sequence[ArticleEntry], hits: Seq
         abstained=False,
         timings=timings,
     )
+
+
+def answer_of(res: Resources, question: Question, k: int, started: float) -> tuple[Answer, Found] | None:
+    """The answer to a question about an article's header (``Question.field``), and what was found on the way:
+    the article found by its topic (among an outlet's, when the question names one; the only article of an
+    archive of one), answered from its header and cited to it. None for other questions, and when the header
+    lacks a date, outlet, title or URL: a question shaped like that may be about the news."""
+    field, index = question.field, res.index
+    if field is None or not res.settings.headers:
+        return None
+    entries = {a.id: a for a in index.articles}
+    about = replace(question, text=question.topic or question.text)
+    named = named_outlets(question.text, sorted({a.outlet for a in entries.values()}))
+    only = np.array([p.outlet in named for p in index.paragraphs]) if named else None
+    found = generate.collect(search.found(res, about, k, only=only))
+    timings = Timings(retrieve=time.perf_counter() - started)
+    candidates = [e for e in entries.values() if not named or e.outlet in named]
+    titled = candidates[0] if len(entries) == 1 else by_title(about.text, candidates)
+    weak = not found.hits or retrieve.evidence(about.text, found.hits, res.bm25) < res.settings.min_score
+    if titled is None and weak:
+        return wording.abstention(question.text, found.hits, timings, res.settings.model), found
+    chosen = [titled.id if titled is not None else found.hits[0].paragraph.article_id]
+    if field == "outlet":  # "which outlet reported ...?": every article of the story the reranker holds answering
+        chosen += [h.paragraph.article_id for h in found.hits[1:] if (h.relevance or 0.0) >= res.settings.min_relevance]
+    articles = [entries[a] for a in dict.fromkeys(chosen)]
+    if field != "authors" and not value(articles[0], field):
+        return None
+    return answer(question.text, field, articles, found.hits, timings), found

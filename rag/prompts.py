@@ -12,7 +12,7 @@ answers ("The world's highest volcanoes are in the Andes [1].").
 
 The grammar only guarantees well-formed citation markers that point at a
 shown passage; it does not force the model to cite (forcing that made small
-models give up). Citations are assigned and checked by code in ``rag.cite``.
+models give up). Citations are assigned and checked by code in ``rag.verify``.
 
 Untrusted text (the question, article passages) reaches the prompt as text
 only. llama.cpp tokenizes the whole prompt with special tokens enabled (the
@@ -33,7 +33,7 @@ from typing import TypeVar
 
 NOT_FOUND = "NOT FOUND"
 ABSTAIN_TEXT = "The articles don't say."
-# "What did X say about T?" when the articles give the words on T to Y (rag.cite, rag.attribute).
+# "What did X say about T?" when the articles give the words on T to Y (rag.wording, rag.attribute).
 SAID_BY_OTHER = "The articles quote {speaker} on this, not {asked}: “{words}” [1]."
 # "<|im_start|>", "<|endoftext|>", "<start_of_turn>", "</s>": what chat templates use as special tokens.
 _SPECIAL_TOKEN = re.compile(r"<(?=\|)|<(?=/?[A-Za-z_][\w-]*>)")

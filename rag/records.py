@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +97,37 @@ class Window:
     first: date
     last: date
     phrase: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    """A question as read once at the top of the composition (``rag.question.read``); every stage reads this.
+
+    ``field``: the article header field it asks for (``rag.header``), ``topic`` the article it names ("" none).
+    ``speaker``: the person whose words it asks (by name), else ``role``: the role they are asked by;
+    ``speaker_phrase`` the whole phrase naming them. ``kind``: the kind of answer (person, organisation, place,
+    date, number, other); ``several``: it may have several answers (a who-question, a plural head noun).
+    ``described``: the person a who-question describes ("the Iraqi foreign minister"); ``target``: what a
+    "who <verb> ...?" asks about; ``names``: its capitalised words; ``choice``: it offers a choice ("A or
+    B?"); ``verb`` and ``predicate``: "who <verb> <rest>?" with a past verb, to word a list answer as a sentence.
+    """
+
+    text: str
+    as_of: date
+    window: Window | None = None
+    field: str | None = None
+    topic: str = ""
+    speaker: str | None = None
+    role: str | None = None
+    speaker_phrase: str = ""
+    kind: str = "other"
+    several: bool = False
+    described: str | None = None
+    target: str = ""
+    names: tuple[str, ...] = ()
+    choice: bool = False
+    verb: str = ""
+    predicate: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +244,18 @@ class Context:
 
     passages: tuple[str, ...]
     hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Found:
+    """What retrieval found for a question (``rag.search``): ``hits`` best first (more than are shown: the rest
+    may hold more answers), the ``query`` vector they were searched with, the first day that counted as news
+    (``first``; None: no horizon) and the best ``older`` news left out, for the answer's note."""
+
+    hits: tuple[Hit, ...]
+    query: Any
+    first: date | None = None
+    older: tuple[Hit, ...] = ()
 
 
 def about(article: Article | ArticleEntry) -> dict[str, object]:

@@ -65,9 +65,9 @@ class Settings:
     # Asked of a current archive, paragraphs published more than this many days before the question's
     # day (or its window) are older news, not shown to the model (rag.when.since); 0: off.
     horizon_days: int = 90
-    # Below this support score a citation is not trusted (rag.cite).
+    # Below this support score a citation is not trusted (rag.verify).
     min_support: float = 0.5
-    # With the reranker on, a claim's evidence must answer the question at least this well (rag.cite.answers).
+    # With the reranker on, a claim's evidence must answer the question at least this well (rag.verify.answers).
     min_relevance: float = 0.9
     # After a who-question's verified answer, each relevant paragraph it did not cite gets a short call (rag.more).
     more_answers: bool = True

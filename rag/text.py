@@ -114,3 +114,25 @@ def is_instruction(sentence: str) -> bool:
     False
     """
     return bool(_INSTRUCTION.search(sentence))
+
+
+MARKER = re.compile(r"\[(\d+)\]")  # a citation marker, the one pattern every module uses
+MARKED = re.compile(r"\s*" + MARKER.pattern)  # with the space before it, which belongs to no claim
+
+
+def markers(text: str) -> list[int]:
+    """The citation numbers in a text, in order.
+
+    >>> markers("Rouhani [2] and Qalibaf [1] met him [2].")
+    [2, 1, 2]
+    """
+    return [int(n) for n in MARKER.findall(text)]
+
+
+def strip_markers(text: str) -> str:
+    """The text without its citation markers (and the space before each).
+
+    >>> strip_markers("Fuad Hussein [1] met Qalibaf [2].")
+    'Fuad Hussein met Qalibaf.'
+    """
+    return MARKED.sub("", text)

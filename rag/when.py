@@ -1,11 +1,8 @@
 """When: the dates a question is about, relative to the day it is asked (``as_of``).
 
 News questions carry time: "this week", "recently", "last month", "in July".
-``window(question, as_of)`` turns such a phrase into a ``Window`` of
-publication dates. Calendar phrases are parsed by ``dateparser`` relative to
-``as_of`` (its period, day/week/month/year, sets the window's width); the
-words that are not dates ("recently", "latest", "lately") mean the 30 days
-before ``as_of``.
+``rag.question`` reads such a phrase into the question's ``Window`` of
+publication dates; this module applies it, and the day asked on.
 
 The retriever does not *filter* by the window, it prefers paragraphs inside
 it (``prefer``): on ``news-2025`` a paragraph holding the answer was dated
@@ -33,72 +30,17 @@ day the question is asked on.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
 
-from rag.records import Hit, Window
+from rag.index import Index
+from rag.question import RECENT_DAYS
+from rag.records import Answer, Found, Hit, Question, Window
 
-RECENT_DAYS = 30
 PREFER_BONUS = 0.1  # added to the rank score of a hit inside the window
-# A time phrase worth handing to the date parser; "in Paris" is tried too and parses to nothing.
-_PHRASE = re.compile(
-    r"\b(?:today|yesterday|(?:this|last|past) (?:week|weekend|month|year)"
-    r"|(?:in|during|since|on) (?:[A-Z][a-z]+(?: \d{1,2})?(?:,? \d{4})?|\d{4}))\b"
-)
-_RECENT = re.compile(r"\b(?:recent|recently|latest|lately|newest)\b", re.IGNORECASE)
-_PREPOSITION = re.compile(r"^(?:in|during|since|on) ")
-
-
-@lru_cache(maxsize=64)
-def _parser(as_of: dt.date):  # dateparser's language data is loaded once, on first use
-    from dateparser.date import DateDataParser
-
-    base = dt.datetime.combine(as_of, dt.time())
-    return DateDataParser(languages=["en"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
-
-
-def window(question: str, as_of: dt.date) -> Window | None:
-    """The publication dates ``question`` asks about, or None if it names no time.
-
-    >>> day = dt.date(2025, 8, 14)
-    >>> w = window("Who won the race this week?", day); (str(w.first), str(w.last), w.phrase)
-    ('2025-08-08', '2025-08-14', 'this week')
-    >>> w = window("What did the minister say in July?", day); (str(w.first), str(w.last))
-    ('2025-07-01', '2025-07-31')
-    >>> str(window("Which company recently cut jobs?", day).first), window("Who met him in Paris?", day)
-    ('2025-07-15', None)
-    """
-    for match in _PHRASE.finditer(question):
-        phrase = match.group(0)
-        when = _dates(_PREPOSITION.sub("", phrase), as_of)
-        if when is not None:
-            return Window(first=when[0], last=when[1], phrase=phrase)
-    recent = _RECENT.search(question)
-    if recent:
-        return Window(first=as_of - dt.timedelta(days=RECENT_DAYS), last=as_of, phrase=recent.group(0))
-    return None
-
-
-def _dates(phrase: str, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
-    """(first, last) day of the period ``phrase`` names, as seen from ``as_of``."""
-    data = _parser(as_of).get_date_data(phrase)
-    if data is None or data.date_obj is None:
-        return None
-    day = data.date_obj.date()
-    if data.period == "year":
-        return dt.date(day.year, 1, 1), min(as_of, dt.date(day.year, 12, 31))
-    if data.period == "month":
-        first = day.replace(day=1)
-        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        return first, min(as_of, last) if first <= as_of else last
-    if data.period == "week":
-        return day - dt.timedelta(days=6), day
-    return day, day
 
 
 def since(as_of: dt.date, when: Window | None, dates: Sequence[str], days: int) -> dt.date | None:
@@ -108,7 +50,8 @@ def since(as_of: dt.date, when: Window | None, dates: Sequence[str], days: int) 
     >>> day = dt.date(2025, 7, 4)
     >>> str(since(day, None, ["2019-03-01", "2025-06-30"], 90)), since(day, None, ["2019-03-01"], 90)
     ('2025-04-05', None)
-    >>> str(since(day, window("What happened in March?", day), ["2025-06-30"], 90))
+    >>> march = Window(first=dt.date(2025, 3, 1), last=dt.date(2025, 3, 31), phrase="in March")
+    >>> str(since(day, march, ["2025-06-30"], 90))
     '2024-12-01'
     """
     first = str(as_of - dt.timedelta(days=RECENT_DAYS))
@@ -191,3 +134,13 @@ def note(
     if cited and not any(inside(h, when) for h in cited):
         return f"The cited articles are from before {span}."
     return ""
+
+
+def dated(answer: Answer, question: Question, found: Found, index: Index) -> Answer:
+    """``answer`` with what the user should know about its dates (``note``), and for each citation the other
+    articles that ran the same paragraph ("also reported by")."""
+    ids = {c.paragraph.id for c in answer.citations}
+    cited = [h for h in answer.hits if h.paragraph.id in ids]
+    citations = tuple(replace(c, also=index.copies_of(c.paragraph.id)) for c in answer.citations)
+    return replace(answer, note=note(answer.hits, cited, question.window, found.older, found.first),
+                   citations=citations)

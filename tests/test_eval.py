@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from rag import cli
-from rag.cite import strip_markers
 from rag.eval.metrics import citation_counts, exact_match, gold_rank, markers_ok, normalize_answer, token_f1
 from rag.eval.questions import (
     EvalError,
@@ -29,6 +28,7 @@ from rag.ingest import read_article
 from rag.pipeline import Engine
 from rag.records import Hit, Paragraph
 from rag.settings import Settings
+from rag.text import strip_markers
 from tests.fakes import PROJECT, SEED, FakeEmbedder, FakeLLM
 
 ARTICLE = "000_efee75aea60a5e55"
@@ -381,7 +381,7 @@ def test_seed_questions_end_to_end_with_fakes(make_engine: Callable[..., Engine]
     assert line["scores"]["em"] == 0.0 and line["scores"]["f1"] == pytest.approx(2 * (2 / 4) * 1 / (2 / 4 + 1))
     assert summary.abstention_unanswerable.n == 4 and summary.abstention_unanswerable.value == 0.25
     report = (tmp_path / "run" / "report.md").read_text()
-    assert "## Metric definitions" in report and "rag.cite.support" in report and "| bm25 |" in report
+    assert "## Metric definitions" in report and "rag.claims.support" in report and "| bm25 |" in report
 
 
 def _plan(tmp_path: Path, questions: Path, **changes: object) -> Plan:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import header
+from rag import question as question_mod
 from rag.api.schema import rag_fields
 from rag.pipeline import Engine
 from tests.fakes import SEED
@@ -43,7 +43,7 @@ def archive(tmp_path: Path) -> Path:
     ],
 )
 def test_the_field_a_question_asks_for(question: str, field: str | None) -> None:
-    assert header.asked_field(question) == field
+    assert question_mod.header_field(question) == field
 
 
 def test_a_byline_question_is_answered_from_the_header_without_the_model(

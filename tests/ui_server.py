@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.cite import words
 from rag.embed import sentences
 from rag.pipeline import Engine
 from rag.settings import Settings
+from rag.text import words
 from rag.ui.app import build_app, launch
 from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker
 

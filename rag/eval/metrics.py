@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rag import cite
+from rag.claims import claims as claims_of
+from rag.claims import support
 from rag.eval.questions import Question
 from rag.eval.results import Scores
 from rag.prompts import said_not_found
 from rag.records import Answer, Hit, Paragraph
-from rag.text import words
+from rag.text import strip_markers, words
 
 _PUNCT = set(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -118,7 +119,7 @@ def all_answers(q: Question, answer: Answer) -> bool | None:
         return None
     if answer.abstained:
         return False
-    text = _plain(cite.strip_markers(answer.text))
+    text = _plain(strip_markers(answer.text))
     for e in q.expected:
         names = [_plain(n) for n in e.names]
         if e.answer == NO_BYLINE:
@@ -200,20 +201,20 @@ def citation_counts(
 ) -> tuple[int, int, int]:
     """(claims, citations, claims supported by their citation) of an answer text.
 
-    Claims come from ``rag.cite.claims`` (at most one marker each, so a
+    Claims come from ``rag.claims.claims`` (at most one marker each, so a
     supported claim is also a supporting citation); claims that only restate
-    the question are skipped, as ``rag.cite.verify`` does. A marker without a
+    the question are skipped, as ``rag.verify.verify`` does. A marker without a
     paragraph behind it is a citation that supports nothing.
     """
     claims = citations = supported = 0
     asked = set(words(question))
-    for c in cite.claims(text):
+    for c in claims_of(text):
         if not set(words(c.text)) - asked:
             continue
         claims += 1
         citations += c.marker is not None
         p = by_marker.get(c.marker) if c.marker is not None else None
-        supported += p is not None and cite.support(c.text, p.text, question) >= min_support
+        supported += p is not None and support(c.text, p.text, question) >= min_support
     return claims, citations, supported
 
 

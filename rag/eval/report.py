@@ -50,10 +50,10 @@ DEFINITIONS = """\
 - **citation accuracy**: share of answered, answerable questions whose cited paragraphs include the gold paragraph
   or contain a gold answer string (normalized).
 - **citation recall / precision** (in the sense of ALCE, Gao et al. 2023, with the project's own lexical support
-  check `rag.cite.support` instead of an NLI model, threshold `min_support`): the answer is cut into claims
-  (`rag.cite.claims`); recall = share of claims (that add words to the question) with a citation that supports them,
+  check `rag.claims.support` instead of an NLI model, threshold `min_support`): the answer is cut into claims
+  (`rag.claims.claims`); recall = share of claims (that add words to the question) with a citation that supports them,
   precision = share of citations that support their claim; per answer, then averaged. *Verified* scores the
-  final answer, whose citations `rag.cite.verify` has already checked with the same test, so it is close to 1 by
+  final answer, whose citations `rag.verify.verify` has already checked with the same test, so it is close to 1 by
   construction; *model* scores the model's raw markers against the passages it was shown.
 - **markers ok**: share of answers whose every bracket is a well-formed [n] marker mapping to one of the
   answer's citations (model: to one of the shown passages).

@@ -69,6 +69,16 @@ class Index:
         return out
 
     @cached_property
+    def paragraph_dates(self) -> np.ndarray:
+        """Each paragraph's publication day (YYYY-MM-DD, "" undated), for the date filters of ``rag.search``."""
+        return np.array([p.date[:10] for p in self.paragraphs], str)
+
+    @cached_property
+    def article_dates(self) -> list[str]:
+        """The articles' publication days, sorted (undated ones left out)."""
+        return sorted(a.date[:10] for a in self.articles if a.date)
+
+    @cached_property
     def _entries(self) -> dict[str, ArticleEntry]:
         """Article id -> its entry (an article's paragraphs are consecutive rows from ``first_paragraph``)."""
         return {e.id: e for e in self.articles}

@@ -23,9 +23,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.cite import MARKER
 from rag.records import Answer, ArticleEntry, Citation, Evidence, Hit
-from rag.text import sentences
+from rag.text import MARKER, sentences
 
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 

@@ -1,11 +1,18 @@
-from rag import cite
-from rag.cite import claims, support
+from rag import verify as verification
+from rag.claims import claims, support
+from rag.question import read
 from rag.records import Paragraph
+from rag.wording import answer_from
+
+
+def checked(answer: str, shown: list[Paragraph], question: str, *args: object, **kwargs: object):
+    """``rag.verify.verify`` of ``answer`` to ``question`` read into its record."""
+    return verification.verify(answer, shown, read(question), *args, **kwargs)  # type: ignore[arg-type]
 
 
 def verify(*args: object, **kwargs: object) -> tuple:
-    """``cite.verify`` as (text, citations, unsupported)."""
-    v = cite.verify(*args, **kwargs)  # type: ignore[arg-type]
+    """``rag.verify.verify`` as (text, citations, unsupported)."""
+    v = checked(*args, **kwargs)  # type: ignore[arg-type]
     return v.text, v.citations, v.unsupported
 
 
@@ -136,14 +143,14 @@ def test_a_claim_is_verified_with_the_earlier_paragraph_that_says_who_hussein_is
     minister, meeting = SHOWN[1], SHOWN[2]
     relevance = _relevance_needs("Foreign Minister")
     options = dict(relevance=relevance, min_relevance=0.9)
-    alone = cite.verify("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options)
+    alone = checked("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options)
     assert alone.citations == ()  # "a meeting between Hussein and ...": the minister is never named
-    both = cite.verify("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
+    both = checked("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
     (c,) = both.citations
     assert both.text == "Mohammad Baqer Qalibaf [1]." and c.paragraph == meeting and c.antecedent == minister
     assert c.paragraphs == (minister, meeting) and c.evidence.startswith("On Saturday, Iraqi Foreign Minister")
     # The minister himself is still not an answer to who met him, antecedent or not.
-    hussein = cite.verify("Fuad Hussein [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
+    hussein = checked("Fuad Hussein [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
     assert hussein.citations == ()
 
 
@@ -155,10 +162,10 @@ QUOTES = [
 
 def test_asked_what_rouhani_said_only_his_own_words_verify() -> None:
     question = "what did Rouhani say about the United States?"
-    mine = cite.verify("Getting the United States out of the region is not our job [2].", QUOTES, question,
+    mine = checked("Getting the United States out of the region is not our job [2].", QUOTES, question,
                        asked="Rouhani")
     assert [c.paragraph.number for c in mine.citations] == [9]
-    theirs = cite.verify("some countries normalized relations [1].", QUOTES, question, asked="Rouhani")
+    theirs = checked("some countries normalized relations [1].", QUOTES, question, asked="Rouhani")
     assert theirs.citations == () and [(c.paragraph.number, who) for c, who in theirs.elsewhere] == [(6, "Qalibaf")]
 
 
@@ -167,7 +174,7 @@ def test_another_speakers_words_are_answered_as_theirs() -> None:
 
     hits = [Hit(paragraph=p, score=0.8) for p in QUOTES]
     said = Completion(text="some countries normalized relations [1].")
-    answer = cite.answer_from("what did Rouhani say about normalizing relations?", said, hits, Timings(), 0.5, "m",
+    answer = answer_from(read("what did Rouhani say about normalizing relations?"), said, hits, Timings(), 0.5, "m",
                               asked="Hassan Rouhani")
     assert answer.text.startswith("The articles quote Qalibaf on this, not Hassan Rouhani: “Under pressure from")
     assert [c.paragraph.number for c in answer.citations] == [6] and not answer.abstained
@@ -175,9 +182,9 @@ def test_another_speakers_words_are_answered_as_theirs() -> None:
 
 def test_the_asked_persons_words_on_another_subject_are_no_answer() -> None:
     question = "what did Rouhani say about water supplies?"
-    off = cite.verify("We are with Iraq [2].", QUOTES, question, asked="Rouhani")
+    off = checked("We are with Iraq [2].", QUOTES, question, asked="Rouhani")
     assert off.citations == () and off.elsewhere == ()  # his words, but not about water
-    on = cite.verify("Getting the United States out of the region is not our job [2].", QUOTES,
+    on = checked("Getting the United States out of the region is not our job [2].", QUOTES,
                      "what did Rouhani say about the United States?", asked="Rouhani")
     assert [c.paragraph.number for c in on.citations] == [9]
 
@@ -187,7 +194,7 @@ def test_an_answer_in_the_speakers_words_cites_those_words() -> None:
 
     hits = [Hit(paragraph=p, score=0.8) for p in QUOTES]
     said = Completion(text="Rouhani said it was not Iran's job [2].")  # the model's paraphrase
-    answer = cite.answer_from("what did Rouhani say about the United States?", said, hits, Timings(), 0.5, "m",
+    answer = answer_from(read("what did Rouhani say about the United States?"), said, hits, Timings(), 0.5, "m",
                               asked="Rouhani")
     quote = '"We are with Iraq," Rouhani said. "Getting the United States out of the region is not our job."'
     assert answer.text == f"{quote} [1]" and answer.short == "Rouhani said it was not Iran's job."
@@ -197,10 +204,10 @@ def test_an_answer_in_the_speakers_words_cites_those_words() -> None:
 def test_the_asked_persons_words_need_no_cross_encoder_score_but_anothers_do() -> None:
     question = "what did Rouhani say about the United States?"
     never = lambda q, passages: [0.0] * len(passages)  # noqa: E731 - a judge that rates nothing as answering
-    mine = cite.verify("Getting the United States out of the region is not our job [2].", QUOTES, question,
+    mine = checked("Getting the United States out of the region is not our job [2].", QUOTES, question,
                        relevance=never, min_relevance=0.9, asked="Rouhani")
     assert [c.paragraph.number for c in mine.citations] == [9]  # his words on the topic: the attribution rule
-    theirs = cite.verify("some countries normalized relations [1].", QUOTES, question, relevance=never,
+    theirs = checked("some countries normalized relations [1].", QUOTES, question, relevance=never,
                          min_relevance=0.9, asked="Rouhani")
     assert theirs.citations == () and theirs.elsewhere == ()  # Qalibaf's words must answer the question too
 
@@ -208,7 +215,7 @@ def test_the_asked_persons_words_need_no_cross_encoder_score_but_anothers_do() -
 def test_narration_about_the_asked_person_is_theirs() -> None:
     shown = [_p(3, "In 1521 Martin Luther wrote a tract. He called the mass a gift to the congregation."),
              _p(4, "Critics called the mass a gift of the priests.")]
-    said = cite.verify("a gift [1].", shown, "What did Luther call the mass?", asked="Luther")
+    said = checked("a gift [1].", shown, "What did Luther call the mass?", asked="Luther")
     assert [c.paragraph.number for c in said.citations] == [3]
-    other = cite.verify("a gift [2].", shown[1:], "What did Luther call the mass?", asked="Luther")
+    other = checked("a gift [2].", shown[1:], "What did Luther call the mass?", asked="Luther")
     assert other.citations == ()
