@@ -101,7 +101,6 @@ def remove_article(folder: Path, source: str) -> Path:
 # by its text; a file by its bytes. Every file is written whole or not at all (``rag.folder``): a new
 # article under a free name, a story whose text changed over its older version.
 
-FEEDS_FILE = ".feeds"  # the remembered feeds, one URL a line; hidden, so never read as an article
 _FRONT_MATTER_SUFFIXES = (".md", ".txt")
 
 
@@ -276,29 +275,3 @@ def import_file(folder: Path, data: bytes, name: str, stem: str = "") -> Stored:
     except OSError as err:
         raise ArticleError(f"cannot save {name} in {folder} ({err.strerror or err})") from None
     return Stored(path=path, title=article.title, date=article.date, outlet=article.outlet)
-
-
-def remembered_feeds(folder: Path) -> list[str]:
-    """The feeds ``rag add --feed`` remembered in ``folder/.feeds`` (blank lines and ``#`` comments left out)."""
-    path = folder / FEEDS_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as err:
-        raise ArticleError(f"cannot read the remembered feeds in {path} ({err})") from None
-    lines = (line.strip() for line in text.splitlines())
-    return list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
-
-
-def remember_feed(folder: Path, url: str) -> bool:
-    """Add ``url`` to ``folder/.feeds`` (kept as the user wrote it, comments included); False if already there."""
-    if canonical_url(url) in {canonical_url(f) for f in remembered_feeds(folder)}:
-        return False
-    path = folder.resolve() / FEEDS_FILE
-    try:
-        old = path.read_bytes() if path.exists() else b""
-        replace_whole(path, old + (b"\n" if old and not old.endswith(b"\n") else b"") + url.encode("utf-8") + b"\n")
-    except OSError as err:
-        raise ArticleError(f"cannot remember the feed in {path} ({err.strerror or err})") from None
-    return True

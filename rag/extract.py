@@ -151,6 +151,16 @@ def from_html(html: str, url: str = "") -> Extracted:
     )
 
 
+def modified_date(html: str) -> str:
+    """The page's own last-modified date (YYYY-MM-DD, "" when it gives none), as trafilatura reads it."""
+    import trafilatura
+
+    meta = trafilatura.extract_metadata(
+        _XML_DECLARATION.sub("", html, count=1), date_config={"original_date": False, "extensive_search": False}
+    )
+    return iso_date(getattr(meta, "date", "") or "")
+
+
 def to_markdown(article: Extracted) -> str:
     """The article as a Markdown file with YAML front matter (the archive's format).
 

@@ -1,7 +1,7 @@
 """Folder: writing files into the articles folder safely, whatever name a stranger typed.
 
 Every write of ``rag.articles`` (paste, upload, fetched page) and the
-remembered feeds end up here. So:
+remembered feeds (``rag.feeds``) end up here. So:
 
 - the file name is derived, never taken (``safe_stem``): the title (or the
   uploaded name) is reduced to ``[a-z0-9-]`` and capped in length, and the

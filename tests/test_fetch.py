@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import cli, fetch
+from rag import cli, download, feeds
 from rag.pipeline import Engine
 from rag.settings import Settings, SettingsError
 from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker
@@ -407,8 +407,8 @@ def test_a_huge_or_inflating_body_is_not_read_into_memory(path: str, site: Site,
     tracemalloc.start()
     started = time.monotonic()
     try:
-        with pytest.raises(fetch.FetchError, match="too large"):
-            fetch.fetch(site.url(path), settings, fetch.PAGE_TYPES)
+        with pytest.raises(download.FetchError, match="too large"):
+            download.fetch(site.url(path), settings, download.PAGE_TYPES)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -445,8 +445,8 @@ def test_every_address_of_a_name_is_checked(site: Site, configure, fake_dns: dic
     settings = configure(allow_private_urls=False)
     fake_dns["news.test"] = ["93.184.216.34", "127.0.0.1"]  # one public address is not enough
     port = site.base.rsplit(":", 1)[1]
-    with pytest.raises(fetch.FetchError, match=r"refused loopback address 127\.0\.0\.1 of news\.test"):
-        fetch.fetch(f"http://news.test:{port}/2025/09/12/storm.html", settings, fetch.PAGE_TYPES)
+    with pytest.raises(download.FetchError, match=r"refused loopback address 127\.0\.0\.1 of news\.test"):
+        download.fetch(f"http://news.test:{port}/2025/09/12/storm.html", settings, download.PAGE_TYPES)
     assert site.requests == []
 
 
@@ -454,7 +454,7 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(site: 
     settings = configure()
     fake_dns["news.test"] = ["127.0.0.1"]
     port = site.base.rsplit(":", 1)[1]
-    fetched = fetch.fetch(f"http://news.test:{port}/2025/09/12/storm.html", settings, fetch.PAGE_TYPES)
+    fetched = download.fetch(f"http://news.test:{port}/2025/09/12/storm.html", settings, download.PAGE_TYPES)
     assert fetched.url == f"http://news.test:{port}/2025/09/12/storm.html" and b"Port Ellis" in fetched.data
     assert site.requests == [("/2025/09/12/storm.html", f"news.test:{port}")]
     assert fake_dns["looked up"] == ["news.test"]  # checked once, connected to what was checked
@@ -462,11 +462,11 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(site: 
 
 def test_every_redirect_hop_is_checked(site: Site, configure, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = configure(allow_private_urls=False)
-    real = fetch.not_public
-    monkeypatch.setattr(fetch, "not_public", lambda a: "" if a == "127.0.0.1" else real(a))  # the server "public"
+    real = download.not_public
+    monkeypatch.setattr(download, "not_public", lambda a: "" if a == "127.0.0.1" else real(a))  # the server "public"
     site.redirect("/to-private.html", "http://10.0.0.1/admin")
-    with pytest.raises(fetch.FetchError, match=r"refused private address 10\.0\.0\.1 .*redirected to"):
-        fetch.fetch(site.url("/to-private.html"), settings, fetch.PAGE_TYPES)
+    with pytest.raises(download.FetchError, match=r"refused private address 10\.0\.0\.1 .*redirected to"):
+        download.fetch(site.url("/to-private.html"), settings, download.PAGE_TYPES)
 
 
 @pytest.mark.parametrize(
@@ -490,7 +490,7 @@ def test_every_redirect_hop_is_checked(site: Site, configure, monkeypatch: pytes
     ],
 )
 def test_not_public_addresses(address: str, why: str) -> None:
-    assert fetch.not_public(address) == why
+    assert download.not_public(address) == why
 
 
 def test_a_feed_adds_its_good_entries_and_reports_the_broken_one(
@@ -540,8 +540,8 @@ def test_feed_bytes_are_never_taken_for_a_file_name(site: Site, tmp_path: Path, 
         '<rss version="2.0"><channel><item><title>x</title><link>http://x.test/a</link></item></channel></rss>'
     )
     site.page("/names-a-file.xml", str(local).encode(), "application/xml")
-    with pytest.raises(fetch.FetchError, match="not a readable feed"):
-        fetch.read_feed(site.url("/names-a-file.xml"), settings)
+    with pytest.raises(download.FetchError, match="not a readable feed"):
+        feeds.read_feed(site.url("/names-a-file.xml"), settings)
 
 
 def test_watch_adds_only_new_entries(site: Site, seeds: Path, configure, engines, capsys) -> None:
