@@ -2,8 +2,12 @@
 
 News arrives as web pages full of navigation, ads and comments; the field's
 library for that is ``trafilatura``, which keeps the main text and reads the
-page's own metadata (title, author, publication date, site name). Nothing
-here is hand-written HTML parsing.
+page's own metadata (title, author, publication date, site name). The one
+thing read by hand is how the page writes its authors' names: trafilatura
+normalises "Jane Q. Reporter" to "Jane Q Reporter", with no switch to keep
+it, so its names are matched back, letter for letter, to the ``<meta>`` and
+JSON-LD author names the page states (``_authors``). A name trafilatura took
+from the visible byline alone keeps its normalised form.
 
 The archive on disk is Markdown with YAML front matter, the format of
 ``../shared/eval/news-2025``::
@@ -25,14 +29,27 @@ article's own (front matter, page metadata), never the time it was read.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# The <meta> names and properties an author is read from (as trafilatura reads them), lower-cased.
+_AUTHOR_META = frozenset(
+    {"author", "article:author", "og:author", "og:article:author", "byl", "dc.creator", "dcterms.creator"}
+    | {"citation_author", "sailthru.author", "parsely-author"}
+)
+_AUTHOR_SEPARATOR = re.compile(r"\s*(?:;|,|\||&|/|\band\b)\s*", re.IGNORECASE)  # trafilatura splits names at these
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
 
 
 class ExtractError(RagError):
@@ -129,6 +146,7 @@ def from_html(html: str, url: str = "") -> Extracted:
         tree = lxml_html.fromstring(html)
     except (etree.ParserError, ValueError) as err:
         raise ExtractError(f"{url + ': ' if url else ''}not a readable web page ({err})") from None
+    stated = _stated_authors(tree)  # before the scripts (JSON-LD among them) go
     # Never shown by a browser (trafilatura keeps what is inside <template>), or page furniture that
     # trafilatura's fallback keeps on short pages: never article text.
     for hidden in tree.xpath(
@@ -144,11 +162,68 @@ def from_html(html: str, url: str = "") -> Extracted:
     return Extracted(
         text="\n\n".join(line.strip() for line in text.splitlines() if line.strip()),
         title=" ".join(str(getattr(doc, "title", "") or "").split()),
-        authors=_names(getattr(doc, "author", "")),
+        authors=_authors(_names(getattr(doc, "author", "")), *stated),
         date=iso_date(getattr(doc, "date", "")),
         outlet=str(getattr(doc, "sitename", "") or getattr(doc, "hostname", "") or "").strip(),
         url=str(getattr(doc, "url", "") or url or ""),
     )
+
+
+def _stated_authors(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """The author names a page states, as written: (its ``<meta>`` tags', the persons of its JSON-LD)."""
+    meta = [
+        str(element.get("content"))
+        for element in tree.xpath("//meta[@content]")
+        if (element.get("name") or element.get("property") or element.get("itemprop") or "").lower() in _AUTHOR_META
+    ]
+    linked: list[str] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            linked.extend(_persons(json.loads(script.text or "")))
+        except ValueError:  # a broken block states nothing
+            continue
+    return meta, linked
+
+
+def _persons(data: object) -> Iterator[str]:
+    """The names of the ``author`` entries anywhere in JSON-LD data, organisations left out."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _persons(item)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key != "author":
+                yield from _persons(value)
+                continue
+            for author in value if isinstance(value, list) else [value]:
+                if isinstance(author, dict) and "Organization" not in str(author.get("@type", "")):
+                    author = author.get("name")
+                if isinstance(author, str) and author.strip():
+                    yield " ".join(author.split())
+
+
+def _authors(found: tuple[str, ...], meta: list[str], linked: list[str]) -> tuple[str, ...]:
+    """trafilatura's author names, each as the page writes it where a stated name matches it letter for letter.
+
+    Without any, the JSON-LD persons: trafilatura never sees JSON-LD here (scripts go before it reads the page).
+
+    >>> _authors(("Jane Q Reporter", "John Doe"), ["By Jane Q. Reporter and J.R. Doe"], [])
+    ('Jane Q. Reporter', 'John Doe')
+    >>> _authors((), [], ["Jane Q. Reporter", "http://example-news.test/staff/jane"])
+    ('Jane Q. Reporter',)
+    """
+    if not found:
+        return tuple(dict.fromkeys(n for n in linked if not n.lower().startswith("http")))
+    written: dict[str, str] = {}
+    for name in (n for text in (*meta, *linked) for n in _AUTHOR_SEPARATOR.split(text)):
+        name = _BY.sub("", " ".join(name.split()))
+        written.setdefault(_letters(name), name)
+    return tuple(written.get(_letters(name), name) for name in found)
+
+
+def _letters(name: str) -> str:
+    """A name's letters and digits only, lower-cased: what trafilatura's normalisation leaves alone."""
+    return " ".join(re.findall(r"[^\W_]+", name.casefold()))
 
 
 def modified_date(html: str) -> str:
