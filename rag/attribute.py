@@ -19,9 +19,9 @@ read here by rules (no parser, no model):
   too, as the subject of a claim (``mentions``);
 - a question may ask by role ("according to the police spokeswoman",
   ``Question.role``): ``holder`` finds whom an article gives it
-  (``asked_person``);
+  (``rag.whose.asked_person``);
 - asked what X said about T, only X's words (or narration about X) that
-  share a word with T answer (``on_topic``, ``speaks_to``).
+  share a word with T answer (``rag.whose``).
 
 Names are compared by surname (the last word, accents folded): news names a
 person in full once and by surname after. Trade-off: rules miss unusual
@@ -39,9 +39,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from rag.claims import best_evidence, support, term, terms
-from rag.index import Index
-from rag.records import Hit, Paragraph, Question
+from rag import language
+from rag.records import Paragraph
 from rag.text import sentences
 
 SAY = (r"(?:said|says|say|added|adds|told|tells|stated|states|warned|warns|argued|argues|insisted|insists|explained|"
@@ -63,6 +62,12 @@ _ACCORDING = re.compile(rf"\baccording to\s+(?P<who>{_NAME}|{_DESCRIBED})")
 _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 _QUOTE_MARK = re.compile(r"[\"“”]")
 Earlier = Callable[[Paragraph], Sequence[Paragraph]]  # the paragraphs before one in its article, in order
+# The lemmas of the saying verbs of ``SAY``: an attribution clause's verb in the parse.
+_SAYING_VERBS = frozenset(
+    "say add tell state warn argue insist explain note write ask claim announce declare describe urge stress "
+    "emphasise emphasize acknowledge admit concede reply respond recall predict promise caution complain suggest "
+    "talk speak mention".split()
+)
 _NOT_PEOPLE = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
     "september october november december it its this that there their his her".split()
@@ -98,6 +103,23 @@ def holder(role: str, texts: Sequence[str]) -> str | None:
             for found in (after, apposed):
                 if found and " " in found.group("who") and found.group("who").casefold() not in _NOT_PEOPLE:
                     return found.group("who")
+    return _apposed(role, texts)
+
+
+def _apposed(role: str, texts: Sequence[str]) -> str | None:
+    """The person the parse sets in apposition to the role's head noun ("The minister, Friederike Stallbaum, has
+    ..."; "Liisa Korvits, the festival's artistic director, said"), the first in ``texts``; None if none is.
+
+    >>> _apposed("economy minister", ["The minister, Friederike Stallbaum, has been under pressure."])
+    'Friederike Stallbaum'
+    """
+    head = role.split()[-1].casefold() if role.split() else ""
+    for text in texts:
+        for ent in language.doc(text).ents if head and head in text.casefold() else ():
+            root = ent.root
+            nouns = [root.head] if root.dep_ == "appos" else [c for c in root.children if c.dep_ == "appos"]
+            if ent.label_ == "PERSON" and " " in ent.text and any(n.lemma_.casefold() == head for n in nouns):
+                return ent.text
     return None
 
 
@@ -121,35 +143,111 @@ def same_person(a: str, b: str) -> bool:
 
 
 def _clause(sentence: str) -> str | None:
-    """The speaker an attribution clause of ``sentence`` names (a name, pronoun or description), or None."""
-    outside = _QUOTED.sub(" , ", sentence)  # a quote's own words never name its speaker
-    # "Frey, chief executive of the operator Basler Stadtverkehr, said": the apposition first, or its end would
-    # pass for the speaker; it needs two commas, so "In Lisbon, Calado said" is left to the plain form.
-    for pattern in (_APPOSED, _BEFORE, _ACCORDING):
-        found = [m.group("who") for m in pattern.finditer(outside) if m.group("who").casefold() not in _NOT_PEOPLE]
-        if found:
-            return found[-1]
-    after = [m.group("who") for m in _AFTER.finditer(outside) if m.group("who").casefold() not in _NOT_PEOPLE]
-    return after[0] if after else None
+    """The speaker an attribution clause of ``sentence`` names (a name, a pronoun or a description), or None: the
+    subject of its saying verb outside quotation marks in spaCy's parse ("Calado said", "said Sofia Lobo", "the
+    German economy minister told reporters", "Andrea Frey, chief executive of the operator, said"), or the object
+    of "according to". A quote's own words never name its speaker.
+
+    >>> _clause('"We lost a building," Liisa Korvits, the festival’s artistic director, said.'), _clause("It rained.")
+    ('Liisa Korvits', None)
+    >>> _clause('Without them we would be digging," Arnold said.'), _clause('Its director, Marco Feliciano, said so.')
+    ('Arnold', 'Marco Feliciano')
+    >>> _clause('"There is no danger," the agency’s director told reporters.')
+    'the agency’s director'
+    """
+    doc = language.doc(sentence)
+    quoted: set[int] = set()
+    opened: int | None = None
+    for token in doc:
+        if token.text not in ('"', "“", "”"):
+            continue
+        # An opening mark follows a space (or starts the text) and touches the next word; a closing one touches
+        # the word before it. A quote closed with no opening here began in the sentence before.
+        opening = token.text == "“" or (token.text == '"' and (token.i == 0 or bool(doc[token.i - 1].whitespace_))
+                                        and not token.whitespace_)
+        if opening:
+            opened = token.i
+        else:
+            quoted.update(range(0 if opened is None else opened, token.i))
+            opened = None
+    if opened is not None:
+        quoted.update(range(opened, len(doc)))
+    said = [t for t in doc if t.i not in quoted and t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in _SAYING_VERBS]
+    said.sort(key=lambda t: len(list(t.ancestors)))  # the main clause's saying first
+    for verb in said:
+        who = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.i not in quoted), None)
+        if who is not None and (mention := _mention(who)):
+            return mention
+    for token in doc:
+        if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
+            who = next((c for c in doc[token.i + 1].children if c.dep_ == "pobj"), None)
+            if who is not None and (mention := _mention(who)):
+                return mention
+    return None
+
+
+def _mention(token) -> str | None:
+    """How a parse's subject names a speaker: a pronoun as written ("He"), a name as its entity or compound
+    ("Liisa Korvits"), a description with its determiner and modifiers ("the German economy minister"); None for
+    what names no one ("it", "which")."""
+    if token.pos_ == "PRON":
+        return token.text if token.lower_ in ("he", "she", "they") else None
+    if token.pos_ == "PROPN":
+        ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+        if ent is not None and ent.label_ in ("PERSON", "ORG", "NORP", "GPE"):
+            return ent.text.removesuffix("'s").removesuffix("’s")
+        left = token
+        while left.i > 0 and token.doc[left.i - 1].dep_ == "compound" and token.doc[left.i - 1].pos_ == "PROPN":
+            left = token.doc[left.i - 1]
+        return token.doc[left.i : token.i + 1].text
+    if token.pos_ == "NOUN":
+        named = next((c for c in token.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+        if named is not None:  # "Its operations director, Marco Feliciano, said": the name
+            return _mention(named)
+        left = min((c.left_edge.i for c in token.children if c.dep_ in ("det", "amod", "compound", "poss", "nmod")),
+                   default=token.i)
+        return token.doc[left : token.i + 1].text
+    return None
+
+
+def is_name(speaker: str) -> bool:
+    """Whether a speaker is named ("Friederike Stallbaum", "Germany's Stallbaum"), not described ("the German
+    economy minister", "Germany's economy minister") or a pronoun: its last word is capitalised.
+
+    >>> is_name("Friederike Stallbaum"), is_name("the German economy minister"), is_name("She")
+    (True, False, False)
+    """
+    last = speaker.split()[-1] if speaker.split() else ""
+    return last[:1].isupper() and last not in ("He", "She", "They")
 
 
 def _resolved(who: str, before: str, earlier: Sequence[str]) -> str | None:
     """``who`` itself if it is a name; a description ("the director") the person given that role nearest before
-    (``holder``: "Museum director Karel Dewaele"); a pronoun, or a description no one was given: the last name in
-    ``before`` (the paragraph up to the sentence), else the speaker of the latest earlier paragraph that has one.
+    (``holder``: "Museum director Karel Dewaele"), else the description itself: an unnamed speaker is nobody
+    else; a pronoun: the speaker of the paragraph's sentences before it, else the last person they name
+    (``before``: the paragraph up to the sentence), else the speaker of the latest earlier paragraph that has one.
 
     >>> _resolved("The director", "", ["Museum director Karel Dewaele spoke.", '"Gone," Jolien Maes said.'])
     'Karel Dewaele'
+    >>> _resolved("She", '"Nobody will lose," the economy minister said. ', ["The minister, Friederike Stallbaum, ..."])
+    'Friederike Stallbaum'
+    >>> _resolved("He", "Health Minister Declan Moriarty visited the hospital and met Kerrigan. ", [])
+    'Declan Moriarty'
     """
-    if re.fullmatch(_NAME, who) and not who.startswith(("The ", "He", "She", "They")):
+    if is_name(who):
         return who
-    if re.match(r"the\s", who, re.IGNORECASE):
-        given = holder(who.split(None, 1)[1], [before, *reversed(earlier)])
-        if given:
-            return given
-    named = [n for n in re.findall(_NAME, before) if n.casefold() not in _NOT_PEOPLE and " " in n]
-    if named:
-        return named[-1]
+    if who.split()[0].casefold() not in ("he", "she", "they"):  # a description
+        role = re.sub(r"^(?:the|a|an)\s+", "", who, flags=re.IGNORECASE)
+        return holder(role, [before, *reversed(earlier)]) or who
+    said = [w for part in reversed(sentences(before)) if (w := _clause(part))]
+    if said:
+        return _resolved(said[0], "", earlier) if said[0].split()[0].casefold() not in ("he", "she", "they") else None
+    if before.strip():  # the subject of the sentence before ("Moriarty visited ... and met Kerrigan. He ..."),
+        last = list(language.doc(before).sents)[-1]  # else the last person named in full before it
+        subject = next((t for t in last if t.dep_ == "nsubj" and t.head == last.root and t.pos_ == "PROPN"), None)
+        named = [e.text for e in language.doc(before).ents if e.label_ == "PERSON" and " " in e.text]
+        if subject is not None or named:
+            return _mention(subject) if subject is not None else named[-1]
     for i in range(len(earlier) - 1, -1, -1):
         found = speaker(earlier[i], earlier[i], earlier[:i])
         if found:
@@ -238,72 +336,8 @@ def full_name(name: str, texts: Sequence[str]) -> str:
     return name
 
 
-def on_topic(evidence: str, paragraph: str, question: Question, asked: str) -> bool:
-    """Whether ``asked``'s words (``evidence``, or the quote it continues into) are about what the question asks:
-    they share a content word with it, beside the person's name and the saying. Asked what a minister said about
-    water, their words on subsidies are theirs, but no answer.
-
-    >>> from rag.question import read
-    >>> q = read("what did Orlik say about the plant's use of water?")
-    >>> on_topic("Orlik said the state would pay 310 million euros.", "", q, "Orlik")
-    False
-    >>> on_topic('"Wells will not run dry," Orlik said of the water.', "", q, "Orlik")
-    True
-    """
-    topic = terms(question.text) - terms(asked) - terms(question.speaker_phrase) - _SAYING
-    if not topic:  # "what did Rouhani say?": anything he said
-        return True
-    parts = sentences(paragraph) or [paragraph]
-    after = next((parts[i + 1] for i, x in enumerate(parts[:-1]) if x == evidence), "")
-    return bool(topic & (terms(evidence) | terms(after)))
-
-
-def speaks_to(question: Question, asked: str, paragraph: str, before: Sequence[str] = ()) -> bool:
-    """Whether ``paragraph`` gives ``asked``'s words (or narration about them) on what ``question`` asks about.
-
-    >>> from rag.question import read
-    >>> q = read("what did Orlik say about water?")
-    >>> speaks_to(q, "Orlik", '"Wells will not run dry," Orlik said of the water.'), speaks_to(q, "Orlik", "Orlik won.")
-    (True, False)
-    """
-    parts = sentences(paragraph) or [paragraph]
-    return any(is_theirs((speaker(x, paragraph, before), x), asked, paragraph, before)
-               and on_topic(x, paragraph, question, asked) for x in parts)
-
-
-_SAYING = frozenset(term(w) for w in "say said tell told claim describe describ add announce think mean".split())
-
-
-def is_theirs(said: tuple[str | None, str], asked: str, paragraph: str = "", before: Sequence[str] = ()) -> bool:
-    """Whether evidence (its speaker, its sentence, of ``paragraph``) is ``asked``'s: they say it, or, said by no
-    one, it is about them ("Luther called the mass a gift": the subject of a claim)."""
-    speaker, sentence = said
-    if same_person(speaker or "", asked):
-        return True
-    return speaker is None and mentions(sentence, asked, paragraph, before)
-
-
-def claim_speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: str) -> tuple[str | None, str]:
-    """(who says the claim's evidence in ``paragraph``, that evidence sentence): a sentence supporting the claim
-    that ``asked`` says if there is one (``rag.attribute``), else the best-supporting sentence and its speaker."""
-    before = texts_before(earlier, paragraph)
-    parts = sentences(paragraph.text) or [paragraph.text]
-    best = best_evidence(claim, paragraph.text)
-    supporting = [x for x in parts if support(claim, x) >= 0.5] or [best]
-    said = [(speaker(x, paragraph.text, before), x) for x in sorted(supporting, key=lambda x: x != best)]
-    return next((t for t in said if is_theirs(t, asked, paragraph.text, before)), said[0])
-
-
 def texts_before(earlier: Earlier | None, paragraph: Paragraph) -> list[str]:
     """The texts of the paragraphs before ``paragraph`` in its article (none without ``earlier``)."""
     return [p.text for p in earlier(paragraph)] if earlier is not None else []
 
 
-def asked_person(question: Question, hits: Sequence[Hit], index: Index) -> str | None:
-    """The person whose words ``question`` asks: named ("what did Rouhani say?"), or the holder of the role it
-    names ("according to the police spokeswoman") in the articles of ``hits``, the first found; None when it asks
-    no one's words or no article names the role's holder (then "according to the report" restricts nothing)."""
-    if question.speaker or not question.role:
-        return question.speaker
-    texts = ([p.text for p in index.article_of(h.paragraph)] for h in hits)
-    return next((name for t in texts if (name := holder(question.role, t))), None)

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from rag import attribute, retrieve
+from rag import attribute, retrieve, whose
 from rag.index import Index
 from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt, hold_not_found
@@ -131,8 +131,8 @@ def theirs(res: Resources, question: Question, query: np.ndarray, found: Sequenc
     hits, beyond ``found``, when none of ``found`` gives their words on the topic: the reranker's best ``THEIRS``
     (the articles' order without it). "What did X say about T?" is answered only by X's words
     (``rag.attribute``), and X's paragraph may rank below others about T."""
-    person, index = attribute.asked_person(question, found, res.index), res.index
-    if not person or any(attribute.speaks_to(question, person, h.paragraph.text,
+    person, index = whose.asked_person(question, found, res.index), res.index
+    if not person or any(whose.speaks_to(question, person, h.paragraph.text,
                                              attribute.texts_before(index.before, h.paragraph)) for h in found):
         return []  # their words on it are shown already: more of them only distract a small model
     have, tops = {h.paragraph.id for h in found}, {h.paragraph.article_id: h.paragraph for h in found[:2]}

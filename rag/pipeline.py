@@ -191,8 +191,8 @@ class Engine:
         return stream(self, question, k, hits, as_of, history)
 
     def ask(self, question: str, k: int | None = None, hits: Sequence[Hit] | None = None,
-            as_of: date | None = None) -> Answer:
-        *_, answer = stream(self, question, k, hits, as_of)
+            as_of: date | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        *_, answer = stream(self, question, k, hits, as_of, history)
         assert isinstance(answer, Answer)
         return answer
 

@@ -30,26 +30,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from rag import followup, language
 from rag.errors import RagError
-from rag.records import Question, Window
+from rag.records import Question
 from rag.text import STOPWORDS
+from rag.timespan import window
 
 MAX_QUESTION_CHARS = 2000
-RECENT_DAYS = 30
 HEADER_FIELDS = ("authors", "date", "outlet", "title", "url")
 KINDS = ("person", "organisation", "place", "date", "number", "other")
 
-# --- the time a question names (``window``) ---------------------------------------------------------------
-# A time phrase worth handing to the date parser; "in Paris" is tried too and parses to nothing.
-_PHRASE = re.compile(
-    r"\b(?:today|yesterday|(?:this|last|past) (?:week|weekend|month|year)"
-    r"|(?:in|during|since|on) (?:[A-Z][a-z]+(?: \d{1,2})?(?:,? \d{4})?|\d{4}))\b"
-)
-_RECENT = re.compile(r"\b(?:recent|recently|latest|lately|newest)\b", re.IGNORECASE)
-_PREPOSITION = re.compile(r"^(?:in|during|since|on) ")
 
 # --- an article's header (``header_field``, ``header_topic``) ---------------------------------------------
 _THING = r"(?:article|story|report|piece|item|headline|byline|column|feature)"
@@ -129,6 +120,12 @@ _NOUN_KINDS = {
     "number": "number percentage percent amount price age",
 }
 _KIND_OF_NOUN = {w: kind for kind, nouns in _NOUN_KINDS.items() for w in nouns.split()}
+_FIELD_OF_NOUN = {
+    **dict.fromkeys("publication newspaper paper outlet website site agency magazine publisher".split(), "outlet"),
+    **dict.fromkeys("author writer reporter journalist byline".split(), "authors"),
+    **dict.fromkeys("headline title".split(), "title"),
+    **dict.fromkeys("url link".split(), "url"),
+}
 _WH_KINDS = {"who": "person", "whom": "person", "whose": "person", "when": "date", "where": "place"}
 
 
@@ -239,53 +236,6 @@ def _head_noun(wh):
     return None
 
 
-def window(text: str, as_of: dt.date) -> Window | None:
-    """The publication dates ``text`` asks about, or None if it names no time.
-
-    >>> day = dt.date(2025, 8, 14)
-    >>> w = window("Who won the race this week?", day); (str(w.first), str(w.last), w.phrase)
-    ('2025-08-08', '2025-08-14', 'this week')
-    >>> w = window("What did the minister say in July?", day); (str(w.first), str(w.last))
-    ('2025-07-01', '2025-07-31')
-    >>> str(window("Which company recently cut jobs?", day).first), window("Who met him in Paris?", day)
-    ('2025-07-15', None)
-    """
-    for match in _PHRASE.finditer(text):
-        phrase = match.group(0)
-        when = _dates(_PREPOSITION.sub("", phrase), as_of)
-        if when is not None:
-            return Window(first=when[0], last=when[1], phrase=phrase)
-    recent = _RECENT.search(text)
-    if recent:
-        return Window(first=as_of - dt.timedelta(days=RECENT_DAYS), last=as_of, phrase=recent.group(0))
-    return None
-
-
-@lru_cache(maxsize=64)
-def _parser(as_of: dt.date):  # dateparser's language data is loaded once, on first use
-    from dateparser.date import DateDataParser
-
-    base = dt.datetime.combine(as_of, dt.time())
-    return DateDataParser(languages=["en"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
-
-
-def _dates(phrase: str, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
-    """(first, last) day of the period ``phrase`` names, as seen from ``as_of``."""
-    data = _parser(as_of).get_date_data(phrase)
-    if data is None or data.date_obj is None:
-        return None
-    day = data.date_obj.date()
-    if data.period == "year":
-        return dt.date(day.year, 1, 1), min(as_of, dt.date(day.year, 12, 31))
-    if data.period == "month":
-        first = day.replace(day=1)
-        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        return first, min(as_of, last) if first <= as_of else last
-    if data.period == "week":
-        return day - dt.timedelta(days=6), day
-    return day, day
-
-
 def header_field(text: str, refers: bool = False) -> str | None:
     """The header field ``text`` asks for (one of ``HEADER_FIELDS``), or None for a question about the news.
 
@@ -301,6 +251,25 @@ def header_field(text: str, refers: bool = False) -> str | None:
     for field, pattern, needs_ref in _ASKS:
         if pattern.search(text) and (not needs_ref or _REF.search(text) or (refers and _refers(text, field))):
             return field
+    field = _field_of_parse(text)
+    return field if field and (_REF.search(text) or (refers and _refers(text, field))) else None
+
+
+def _field_of_parse(text: str) -> str | None:
+    """The header field a question's parse asks for: the head noun of its wh-word ("which *publication* is this
+    from?" -> outlet), or "who" with a stranded "by" ("who is it by?" -> authors).
+
+    >>> _field_of_parse("Which publication is this from?"), _field_of_parse("Who is that by?")
+    ('outlet', 'authors')
+    >>> _field_of_parse("Which country is this from?") is None
+    True
+    """
+    doc = language.doc(text)
+    for token in doc:
+        if token.tag_ in ("WDT", "WP") and (noun := _head_noun(token)) is not None:
+            return _FIELD_OF_NOUN.get(noun.lemma_.lower())
+        if token.lower_ in ("who", "whom") and any(t.lower_ == "by" and not list(t.children) for t in doc):
+            return "authors"
     return None
 
 

@@ -218,10 +218,19 @@ def blend(paragraph: float, sentence: float) -> float:
 
 
 def evidence(question: str, hits: Sequence[Hit], bm25: Bm25) -> float:
-    """How well the best hits answer ``question``: top dense score and best coverage, averaged."""
+    """How well the best hits answer ``question``: top dense score and the best story's coverage, averaged.
+
+    A story's coverage is that of its hits' texts together: news names a speaker in one paragraph and gives
+    their words in the next ("The minister, Friederike Stallbaum, ..." / "She also warned that ..."), so the
+    question's rare words are spread over the story, not in one paragraph.
+    """
     if not hits:
         return 0.0
-    return (max(h.score for h in hits) + max(bm25.coverage(question, h.paragraph.text) for h in hits)) / 2
+    stories: dict[str, list[str]] = {}
+    for h in hits:
+        stories.setdefault(h.paragraph.article_id, []).append(h.paragraph.text)
+    covered = max(bm25.coverage(question, " ".join(texts)) for texts in stories.values())
+    return (max(h.score for h in hits) + covered) / 2
 
 
 def hits(

@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from rag import attribute, coref
+from rag import attribute, coref, whose
 from rag.attribute import Earlier
 from rag.claims import Claim, best_evidence, claims, evidence_of, question_share, raw_tokens, support
 from rag.records import Citation, Paragraph, Question
@@ -113,11 +113,12 @@ def verify(
         if supported and asked:
             # The asked person's own words on the question's topic answer it, whatever the cross-encoder makes of
             # a sentence that does not restate the question; another speaker's words must also answer it.
-            theirs = {t[2].id: attribute.claim_speaker(claim.text, t[2], earlier, asked) for t in supported}
+            theirs = {t[2].id: whose.claim_speaker(claim.text, t[2], earlier, asked) for t in supported}
             mine = [t for t in supported
-                    if attribute.is_theirs(theirs[t[2].id], asked, t[2].text, attribute.texts_before(earlier, t[2]))
-                    and attribute.on_topic(theirs[t[2].id][1], t[2].text, question, asked)]
-            others = [t for t in relevant if theirs[t[2].id][0]
+                    if whose.is_theirs(theirs[t[2].id], asked, t[2].text, attribute.texts_before(earlier, t[2]))
+                    and whose.on_topic(theirs[t[2].id][1], t[2].text, question, asked)]
+            # Someone else's only when named: "the minister" who said it may be the person asked about.
+            others = [t for t in relevant if attribute.is_name(theirs[t[2].id][0] or "")
                       and not attribute.same_person(theirs[t[2].id][0] or "", asked)]
             if not mine and others:  # verified, but as someone else's words: kept aside for the answer to say whose
                 other = max(others, key=lambda t: (t[0], -t[1]))
@@ -168,7 +169,7 @@ def verify(
             if antecedent is not None and proof is not None:
                 evidence = proof.evidence
             elif asked:  # the sentence the asked person says
-                evidence = attribute.claim_speaker(claim.text, paragraph, earlier, asked)[1]
+                evidence = whose.claim_speaker(claim.text, paragraph, earlier, asked)[1]
             cited = Citation(marker=0, paragraph=paragraph, support=round(score, 3), sentence=claim.text,
                              evidence=evidence, antecedent=antecedent)
             key = tuple(p.id for p in cited.paragraphs)

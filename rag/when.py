@@ -37,8 +37,8 @@ from dataclasses import replace
 import numpy as np
 
 from rag.index import Index
-from rag.question import RECENT_DAYS
 from rag.records import Answer, Found, Hit, Question, Window
+from rag.timespan import RECENT_DAYS
 
 PREFER_BONUS = 0.1  # added to the rank score of a hit inside the window
 

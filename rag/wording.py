@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rag import attribute
+from rag import attribute, whose
 from rag.attribute import Earlier
 from rag.claims import drop_partial_sentence
 from rag.prompts import ABSTAIN_TEXT, SAID_BY_OTHER, said_not_found, undefang
@@ -200,4 +200,4 @@ def verified(res: Resources, question: Question, completion: Completion, shown: 
     s, hits = res.settings, shown.hits
     relevance = res.reranker.score if s.rerank else None
     return answer_from(question, completion, hits, timings, s.min_support, s.model, relevance, s.min_relevance,
-                       earlier=res.index.before, asked=attribute.asked_person(question, hits, res.index))
+                       earlier=res.index.before, asked=whose.asked_person(question, hits, res.index))

@@ -325,11 +325,11 @@ def _interrupting(engine: Engine, after: int) -> Engine:
     calls = []
     ask = engine.ask
 
-    def flaky(question: str, k: int | None = None, hits: object = None, as_of: object = None) -> object:
+    def flaky(question: str, k: int | None = None, hits: object = None, as_of: object = None, history=()) -> object:
         if len(calls) == after:
             raise KeyboardInterrupt
         calls.append(question)
-        return ask(question, k, hits, as_of)
+        return ask(question, k, hits, as_of, history)
 
     engine.ask = flaky  # type: ignore[method-assign]
     return engine
@@ -573,3 +573,19 @@ def test_an_attribution_error_is_another_speakers_quote_given_as_the_asked_perso
                                          "relations [1].", [("x", quote)], **trap))
     assert not attribution_error(*_multi("The articles don't say.", [], **trap))
     assert attribution_error(*_multi("x [1]", [("x", quote)])) is None
+
+
+def test_a_conversations_earlier_questions_are_asked_first_and_given_as_history(
+    make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    rows = [{"id": "chat-1", "question": "Who wrote it?", "history": ["Who met the Iraqi foreign minister?"],
+             "answers": ["SETH J. FRANTZMAN"]}]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    (question,) = read_rows(path)
+    assert question.history == ("Who met the Iraqi foreign minister?",)
+    engine = make_engine("Hassan Rouhani [1].")
+    run(engine, [question], tmp_path / "run", ["hybrid"], "hybrid", {"k": 3})
+    (result,) = read_results(tmp_path / "run" / "results.jsonl")
+    assert len(engine.llm.prompts) == 1  # the earlier question went to the model; "who wrote it?" to the header
+    assert "FRANTZMAN" in result.answer.text and result.scores.contains

@@ -92,3 +92,27 @@ def test_a_header_question_about_an_article_not_in_the_archive_abstains(
         "Who wrote the article about the Zorblat river lantern festival?"
     )
     assert answer.abstained and answer.citations == ()
+
+
+def test_over_an_archive_of_one_a_header_question_needs_no_topic(
+    make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(MULTI / "port-strike.md", folder / "port-strike.md")
+    engine = make_engine("NOT FOUND", seeds_dir=folder, index_dir=tmp_path / "one-index")
+    for question in ("Who is the author?", "Which publication is this from?", "Who is it by?"):
+        answer = engine.ask(question)
+        assert not answer.abstained and answer.citations[0].paragraph.number == 0, question
+    assert "Meridian Wire" in engine.ask("Which publication is this from?").text
+    assert engine.llm.prompts == []  # the header answers, not the model
+
+
+def test_in_a_conversation_it_is_the_article_the_previous_question_was_about(
+    make_engine: Callable[..., Engine], archive: Path
+) -> None:
+    engine = make_engine("NOT FOUND", seeds_dir=archive)
+    turns = [("Who diverted ships to Sines during the Lisbon dockworkers' strike?", "Atlantica Freight [1].")]
+    assert engine.ask("Who wrote it?").abstained  # four articles and none named: no byline is guessed
+    answer = engine.ask("Who wrote it?", history=turns)
+    assert not answer.abstained and answer.citations[0].paragraph.article_id == "port-strike", answer.text

@@ -106,3 +106,20 @@ def test_a_restricted_ivf_search_keeps_the_index_probes() -> None:
     found = [p for p, _ in dense_ranking(ix, vectors[7], 5, allowed)]  # type: ignore[arg-type]
     exact = np.argsort(-(vectors @ vectors[7]) + 10 * ~allowed)[:5]  # row 7 itself is not allowed
     assert found == exact.tolist()
+
+
+def test_a_storys_hits_cover_the_question_together(seeds: Path, tmp_path: Path) -> None:
+    """The speaker named in one paragraph, their words in the next: the story answers what neither does alone."""
+    from rag.records import Hit, Paragraph
+    from rag.retrieve import Bm25, evidence
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    bm25 = Bm25(ix)
+    question = "What did Stallbaum warn installers about prices?"
+    named = Paragraph(id="s:5", article_id="s", article_title="T", number=5, text="The minister is Stallbaum.")
+    words = Paragraph(id="s:7", article_id="s", article_title="T", number=7, text="She warned installers on prices.")
+    elsewhere = Paragraph(id="o:7", article_id="o", article_title="O", number=7, text=words.text)
+    same_story = [Hit(paragraph=words, score=0.4), Hit(paragraph=named, score=0.3)]
+    two_stories = [Hit(paragraph=words, score=0.4), Hit(paragraph=elsewhere, score=0.3)]
+    assert evidence(question, same_story, bm25) > evidence(question, two_stories, bm25)
+    assert evidence(question, same_story, bm25) == (0.4 + bm25.coverage(question, f"{words.text} {named.text}")) / 2

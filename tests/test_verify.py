@@ -219,3 +219,18 @@ def test_narration_about_the_asked_person_is_theirs() -> None:
     assert [c.paragraph.number for c in said.citations] == [3]
     other = checked("a gift [2].", shown[1:], "What did Luther call the mass?", asked="Luther")
     assert other.citations == ()
+
+
+def test_a_described_speaker_is_resolved_by_an_apposition_and_is_nobody_else() -> None:
+    """ "She" after "..., the economy minister said" is the minister, named by an earlier apposition; a speaker
+    described and never named is not said to be someone other than the person asked about."""
+    named = _p(5, "The minister, Friederike Stallbaum, has been under pressure since January.")
+    said = _p(7, '"Nobody will lose a euro," the economy minister said. She also warned that installers who raised '
+                 "their prices would be removed from the list.")
+    question = "What did Friederike Stallbaum warn would happen to installers?"
+    mine = checked("removed from the list [1].", [said], question, asked="Friederike Stallbaum",
+                   earlier=lambda p: [named])
+    assert mine.citations and not mine.elsewhere
+    unnamed = checked("removed from the list [1].", [said], question, asked="Friederike Stallbaum",
+                      relevance=lambda q, texts: [1.0] * len(texts), min_relevance=0.5, earlier=lambda p: [])
+    assert not unnamed.citations and not unnamed.elsewhere  # the minister unnamed: neither hers nor another's

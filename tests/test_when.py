@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from rag import question, when
+from rag import timespan, when
 from rag.pipeline import Engine
 from rag.records import Hit, Paragraph
 from rag.settings import Settings
@@ -20,21 +20,21 @@ def _hit(n: int, date: str) -> Hit:
 
 
 def test_windows_of_calendar_phrases() -> None:
-    last_month = question.window("Who resigned last month?", DAY)
+    last_month = timespan.window("Who resigned last month?", DAY)
     assert (last_month.first, last_month.last) == (dt.date(2025, 7, 1), dt.date(2025, 7, 31))
-    assert question.window("What happened in 2024?", DAY).first == dt.date(2024, 1, 1)
-    assert question.window("Who won yesterday?", DAY).first == dt.date(2025, 8, 13)
-    assert question.window("Who met the minister?", DAY) is None
+    assert timespan.window("What happened in 2024?", DAY).first == dt.date(2024, 1, 1)
+    assert timespan.window("Who won yesterday?", DAY).first == dt.date(2025, 8, 13)
+    assert timespan.window("Who met the minister?", DAY) is None
 
 
 def test_paragraphs_inside_the_window_are_preferred_but_others_kept() -> None:
-    week = question.window("this week", DAY)
+    week = timespan.window("this week", DAY)
     ranked = when.prefer([_hit(1, "2024-01-02"), _hit(2, "2025-08-12"), _hit(3, "")], week, 0.1)
     assert [h.paragraph.number for h in ranked] == [2, 1, 3]
 
 
 def test_the_note_says_when_nothing_is_from_the_window_or_the_answer_is_older() -> None:
-    week = question.window("this week", DAY)
+    week = timespan.window("this week", DAY)
     old, new = _hit(1, "2025-06-30"), _hit(2, "2025-08-12")
     assert when.note([old], [old], week) == (
         "Nothing in the articles is from this week (2025-08-08 to 2025-08-14); the latest on this is from 2025-06-30."
@@ -162,6 +162,6 @@ def test_an_article_published_after_the_day_asked_on_is_not_searched(tmp_path: P
 
 def test_the_horizon_starts_before_the_window_and_leaves_undated_paragraphs_in() -> None:
     dates = ["2025-08-01"]
-    assert when.since(DAY, question.window("Who resigned in March?", DAY), dates, 90) == dt.date(2024, 12, 1)
+    assert when.since(DAY, timespan.window("Who resigned in March?", DAY), dates, 90) == dt.date(2024, 12, 1)
     news, older = when.split([_hit(1, "2025-01-02"), _hit(2, ""), _hit(3, "2025-08-12")], dt.date(2025, 5, 16))
     assert [h.paragraph.number for h in news] == [2, 3] and [h.paragraph.number for h in older] == [1]

@@ -34,7 +34,7 @@ from rag.errors import RagError
 from rag.records import Article, Paragraph
 
 FIELDS = ("id", "question", "answers", "gold_article", "gold_paragraph", "answerable", "choices", "question_date",
-          "kind", "expected", "asked", "said_by", "quote", "article")
+          "kind", "expected", "asked", "said_by", "quote", "article", "history")
 # Fields of the news-2025 quiz files and the multi-answer set that are read but not used for scoring.
 INFORMATIVE = ("week", "gold_evidence", "original_date", "note", "trap", "field")
 
@@ -88,6 +88,9 @@ class Question:
     asked: str = ""
     said_by: str = ""
     quote: str = ""
+    # The earlier questions of a conversation (``tests/kinds/chat``): each is asked first, in order, and the
+    # question is asked after them with their answers as its history.
+    history: tuple[str, ...] = ()
 
     @property
     def has_gold(self) -> bool:
@@ -239,6 +242,7 @@ def parse_row(row: dict, where: str) -> Question:
     if asked_on and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", asked_on):
         raise QuestionFileError(f"{where}: question_date {asked_on!r} is not a date like 2025-07-04")
     choices = _answers(row["choices"], where, "choices") if "choices" in row else ()
+    history = _answers(row["history"], where, "history") if "history" in row else ()
     expected = _expected(row.get("expected", []), where)
     if expected and not answers:  # a multi-answer question is also scored as any other (contains, F1)
         answers = tuple(name for e in expected for name in e.names)
@@ -258,6 +262,7 @@ def parse_row(row: dict, where: str) -> Question:
         kind=str(row.get("kind", "")),
         expected=expected,
         asked=str(row.get("asked", "")),
+        history=history,
         said_by=str(row.get("said_by", "")),
         quote=str(row.get("quote", "")),
     )

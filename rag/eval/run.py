@@ -95,7 +95,10 @@ def evaluate_question(
     if answer_with is not None:
         extra = 0.0
         if answer_with == engine.settings.retriever:  # exactly what a user gets, retrieval timed inside
-            answer = engine.ask(q.question, k, as_of=_day(q.question_date))
+            turns: list[tuple[str, str]] = []
+            for earlier in q.history:  # a conversation: its earlier questions first, as a user asked them
+                turns.append((earlier, engine.ask(earlier, k, as_of=_day(q.question_date), history=turns).text))
+            answer = engine.ask(q.question, k, as_of=_day(q.question_date), history=turns)
         else:  # this retriever's hits replace the engine's own retrieval; its time is counted here
             hits, extra = fetched[answer_with]
             answer = engine.ask(q.question, k, hits=hits, as_of=_day(q.question_date))
