@@ -118,7 +118,7 @@ def _quoted(sentence: str) -> str:
     >>> _quoted("It is not our job."), _quoted('"It is," he said.')
     ('“It is not our job.”', '"It is," he said.')
     """
-    if re.search(r"[\"“”]", sentence) or re.search(rf"\b{attribute.SAY}\b", sentence):
+    if re.search(r"[\"“”]", sentence) or attribute.clause(sentence):
         return sentence  # a quote already, or reported speech ("Orlik said the state would ...")
     return f"“{sentence}”"
 
