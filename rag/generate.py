@@ -120,7 +120,7 @@ def shown(res: Resources, question: Question, found: Found, k: int) -> Context |
     the paragraphs of the person whose words it asks (``theirs``); None when the evidence is too weak to answer
     from (``rag.retrieve.evidence`` below ``min_score``): the answer is then an abstention without the model."""
     s, best = res.settings, list(found.hits[:k])
-    if not best or retrieve.evidence(question.text, best, res.bm25) < s.min_score:
+    if not best or retrieve.evidence(question.text, best, res.bm25, words(question.category)) < s.min_score:
         return None
     close = retrieve.within(best, s.margin)
     return context(question.text, found.query, [*close, *theirs(res, question, found.query, close)], res.index, s)

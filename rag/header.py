@@ -34,21 +34,6 @@ from rag.claims import terms
 from rag.records import Answer, ArticleEntry, Citation, Found, Hit, Paragraph, Question, Timings
 from rag.resources import Resources
 
-_ASKS: tuple[tuple[str, re.Pattern[str], bool], ...] = (  # (field, pattern, needs a reference to an article)
-    ("url", re.compile(r"\b(?:url|web address|link)\b", re.I), True),
-    ("title", re.compile(r"\b(?:headline|title)\b|\bheadlined\b", re.I), True),
-    ("authors", re.compile(r"\bwho (?:wrote|authored|penned)\b|\b(?:authors?|writers?|reporters?|journalists?)\b"
-                           r"|\bbyline\b|\bwritten by\b", re.I), True),
-    ("outlet", re.compile(r"\b(?:which|what) (?:news )?(?:outlets?|news organi[sz]ations?)\b", re.I), False),
-    ("outlet", re.compile(r"\b(?:which|what) (?:news )?(?:publications?|newspapers?|papers?|websites?|sites?|agency|"
-                          r"agencies|wire "
-                          r"services?|networks?)\s+(?:reported|published|ran|broke|carried)\b|\bwho published\b", re.I),
-     True),
-    ("date", re.compile(r"\b(?:when|what (?:day|date)|on what (?:day|date)|which (?:day|date))\b.*\b(?:published|"
-                        r"publish|posted|written|appeared|ran|come out|came out)\b|\bpublication date\b", re.I), True),
-)
-
-
 TITLE_MATCH = 0.6  # share of the topic's words an article's title must hold to be the article asked about
 
 

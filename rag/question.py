@@ -164,12 +164,15 @@ def read(text: str, as_of: dt.date | None = None, *, dates: bool = True, history
     ('place', True)
     >>> read("Who is the author?").field, read("Who is the author?", articles=1).field
     (None, 'authors')
+    >>> read("What ethnicity do Qalibaf and Hussein share?").category
+    'ethnicity'
     """
     text, day = clean(text), as_of or dt.date.today()
     text = followup.standalone(text, history) if history else text
     field = header_field(text, refers=bool(history) or articles == 1)
     speaker = asked_speaker(text)
     kind, plural = answer_kind(text)
+    heads = [n for t in language.doc(text) if t.tag_ in ("WDT", "WP") and (n := _head_noun(t)) is not None]
     action = _ACTION.match(text)
     who_did = _WHO_DID.match(text)
     verb = who_did.group("verb").lower() if who_did else ""
@@ -191,6 +194,7 @@ def read(text: str, as_of: dt.date | None = None, *, dates: bool = True, history
         choice=bool(_CHOICE.search(text)),
         predicate=who_did.group("rest") if who_did and (verb.endswith("ed") or verb in _IRREGULAR_PAST) else "",
         verb=verb,
+        category=heads[0].text if heads else "",
     )
 
 

@@ -110,6 +110,8 @@ class Question:
     ``described``: the person a who-question describes ("the Iraqi foreign minister"); ``target``: what a
     "who <verb> ...?" asks about; ``names``: its capitalised words; ``choice``: it offers a choice ("A or
     B?"); ``verb`` and ``predicate``: "who <verb> <rest>?" with a past verb, to word a list answer as a sentence.
+    ``category``: the noun the wh-word asks for ("what *ethnicity*", "which *country*"): a passage answers with an
+    instance of it ("Kurdish"), seldom with the word itself.
     """
 
     text: str
@@ -128,6 +130,7 @@ class Question:
     choice: bool = False
     verb: str = ""
     predicate: str = ""
+    category: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

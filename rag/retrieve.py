@@ -139,13 +139,15 @@ class Bm25:
         df = self.df.get(word, 0)
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, question: str, text: str) -> float:
-        """Share of the question's content words, weighted by ``idf``, that ``text`` contains (1.0 if none)."""
-        asked = set(words(question))
+    def coverage(self, question: str, text: str, unstated: Sequence[str] = ()) -> float:
+        """Share of the question's content words, weighted by ``idf``, that ``text`` contains (1.0 if none); the
+        ``unstated`` words (the category an answer is an instance of: ``Question.category``) count only where
+        ``text`` states them: "the tech giant Apple" holds "giant", "both are Kurdish" never holds "ethnicity"."""
+        present = set(words(text))
+        asked = {w for w in words(question) if w not in unstated or w in present}  # counted when stated only
         total = sum(self.idf(w) for w in asked)
         if not total:
             return 1.0
-        present = set(words(text))
         return sum(self.idf(w) for w in asked if w in present) / total
 
     def ranking(self, question: str, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -217,19 +219,20 @@ def blend(paragraph: float, sentence: float) -> float:
     return (paragraph + sentence) / 2
 
 
-def evidence(question: str, hits: Sequence[Hit], bm25: Bm25) -> float:
+def evidence(question: str, hits: Sequence[Hit], bm25: Bm25, unstated: Sequence[str] = ()) -> float:
     """How well the best hits answer ``question``: top dense score and the best story's coverage, averaged.
 
     A story's coverage is that of its hits' texts together: news names a speaker in one paragraph and gives
     their words in the next ("The minister, Friederike Stallbaum, ..." / "She also warned that ..."), so the
-    question's rare words are spread over the story, not in one paragraph.
+    question's rare words are spread over the story, not in one paragraph. ``unstated``: words not expected in
+    an answering text ("what *ethnicity* do they share?" is answered "both are Kurdish").
     """
     if not hits:
         return 0.0
     stories: dict[str, list[str]] = {}
     for h in hits:
         stories.setdefault(h.paragraph.article_id, []).append(h.paragraph.text)
-    covered = max(bm25.coverage(question, " ".join(texts)) for texts in stories.values())
+    covered = max(bm25.coverage(question, " ".join(texts), unstated) for texts in stories.values())
     return (max(h.score for h in hits) + covered) / 2
 
 

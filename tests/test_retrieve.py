@@ -123,3 +123,16 @@ def test_a_storys_hits_cover_the_question_together(seeds: Path, tmp_path: Path) 
     two_stories = [Hit(paragraph=words, score=0.4), Hit(paragraph=elsewhere, score=0.3)]
     assert evidence(question, same_story, bm25) > evidence(question, two_stories, bm25)
     assert evidence(question, same_story, bm25) == (0.4 + bm25.coverage(question, f"{words.text} {named.text}")) / 2
+
+
+def test_the_category_an_answer_is_an_instance_of_counts_only_where_it_is_stated(seeds: Path, tmp_path: Path) -> None:
+    """ "What ethnicity do Qalibaf and Hussein share?" is answered by "both are Kurdish", which never says
+    "ethnicity"; "the tech giant Apple" does say "giant", and that still counts for it."""
+    from rag.retrieve import Bm25
+
+    ix, _, _ = _refresh(seeds, tmp_path / "ix")
+    bm25 = Bm25(ix)
+    question, kurdish = "What ethnicity do Qalibaf and Hussein share?", "Qalibaf and Hussein are both Kurdish."
+    assert bm25.coverage(question, kurdish) < bm25.coverage(question, kurdish, unstated=("ethnicity",)) < 1.0
+    stated = "Qalibaf and Hussein share an ethnicity."
+    assert bm25.coverage(question, stated, unstated=("ethnicity",)) == bm25.coverage(question, stated)
