@@ -61,8 +61,8 @@ def stream(engine: Engine, text: str, k: int | None = None, hits: Sequence[Hit] 
         return (yield when.dated(wording.abstention(q.text, found.hits[:k], timings, s.model), q, found, engine.index))
     completion = yield from generate.answer(engine.llm, q.text, shown, s.max_tokens)
     answer = wording.verified(engine, q, completion, shown, timings.plus(completion))
-    whole = generate.whole(q.text, found.query, shown.hits[0], engine.index, s)  # a re-ask shows the best whole
-    if s.reask and answer.abstained and said_not_found(completion.text) and whole.passages != shown.passages:
+    reask = s.reask and answer.abstained and said_not_found(completion.text)  # shown the best paragraph whole
+    if reask and (whole := generate.whole(q.text, found.query, shown.hits[0], engine.index, s)) != shown:
         again = yield from generate.answer(engine.llm, q.text, whole, s.max_tokens)
         answer = wording.verified(engine, q, again, whole, answer.timings.plus(again))
     answer = more.answers(engine, q, answer, found)
