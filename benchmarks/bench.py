@@ -199,6 +199,12 @@ def main() -> int:
         for name in names:
             print(f"\ncold `rag ask` (fresh process, built index), {name}: {spread(colds[name])}")
         rows.append(("cold `rag ask` (s)", colds))
+        # Part of the cold start: spaCy and its English model, loaded by the first question read (rag.language).
+        load = "import time; t = time.perf_counter(); from rag import language; language.nlp(); " \
+               "print(time.perf_counter() - t)"
+        spacy = [float(subprocess.run([sys.executable, "-c", load], check=True, capture_output=True,
+                                      text=True).stdout) for _ in range(args.cold)]
+        print(f"of which spaCy's English model loading (fresh process): {spread(spacy)}")
     if args.compare:
         print("\n| figure | previous | new | new / previous |\n|---|---|---|---|")
         for figure, values in rows:

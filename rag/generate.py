@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from rag import attribute, retrieve, whose
+from rag import attribute, retrieve, story, whose
 from rag.index import Index
 from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt, hold_not_found
@@ -123,7 +123,16 @@ def shown(res: Resources, question: Question, found: Found, k: int) -> Context |
     if not best or retrieve.evidence(question.text, best, res.bm25, words(question.category)) < s.min_score:
         return None
     close = retrieve.within(best, s.margin)
-    return context(question.text, found.query, [*close, *theirs(res, question, found.query, close)], res.index, s)
+    ranked = [*close, *theirs(res, question, found.query, close)]
+    if not res.index.dense or not s.story:  # no sentence vectors yet: the matched paragraphs' best words
+        return context(question.text, found.query, ranked, res.index, s)
+    hits = story.story_hits(ranked, res.index)  # the best story read whole (``rag.story``)
+    chosen = story.select(found.query, hits, len(ranked), res.index, s.context_words, question)
+    read = [(h, clip(p, s.passage_words)) for h, p in zip(hits, chosen, strict=True) if p]
+    if not read:  # nothing but instructions to the model (rag.text.is_instruction): shown as before, emptied
+        return context(question.text, found.query, ranked, res.index, s)
+    kept = fit([p for _, p in read], s.prompt_words)
+    return Context(passages=tuple(p for _, p in read[:kept]), hits=tuple(h for h, _ in read[:kept]))
 
 
 def theirs(res: Resources, question: Question, query: np.ndarray, found: Sequence[Hit]) -> list[Hit]:

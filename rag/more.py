@@ -61,8 +61,8 @@ def answers(res: Resources, question: Question, answer: Answer, found: Found) ->
             article = " ".join(p.text for p in (*res.index.before(hit.paragraph), hit.paragraph))
             shown = replace(shown, passages=tuple(mask(t, article, question.described) for t in shown.passages))
         completion = generate.collect(generate.answer(res.llm, question.text, shown, s.max_tokens))
-        further = wording.verified(res, question, completion, shown, answer.timings.plus(completion))
-        answer = replace(merge(answer, further), timings=further.timings)
+        further = wording.verified(res, question, completion, shown, answer.timings.plus(completion), answer.read)
+        answer = replace(merge(answer, further), timings=further.timings, read=further.read)
     return answer
 
 

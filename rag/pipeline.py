@@ -64,7 +64,7 @@ def stream(engine: Engine, text: str, k: int | None = None, hits: Sequence[Hit] 
     reask = s.reask and answer.abstained and said_not_found(completion.text)  # shown the best paragraph whole
     if reask and (whole := generate.whole(q.text, found.query, shown.hits[0], engine.index, s)) != shown:
         again = yield from generate.answer(engine.llm, q.text, whole, s.max_tokens)
-        answer = wording.verified(engine, q, again, whole, answer.timings.plus(again))
+        answer = wording.verified(engine, q, again, whole, answer.timings.plus(again), answer.read)
     answer = more.answers(engine, q, answer, found)
     if not answer.abstained:
         answer = replace(answer, text=wording.as_sentence(q, answer.text))  # "A [1] and B [2] met him."

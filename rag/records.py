@@ -144,7 +144,9 @@ class Citation:
     someone only as "Hussein" or "the minister" and that paragraph says who it
     is ("Iraqi Foreign Minister Fuad Hussein"); ``evidence`` then holds both
     sentences. ``also`` is the same paragraph in other articles (a wire story
-    several outlets ran): "also reported by".
+    several outlets ran): "also reported by". ``context`` is the line of the
+    story the evidence was read with when it states the claim without saying
+    of what (the article's title: "also voted no" in a story about the vote).
     """
 
     marker: int
@@ -154,6 +156,7 @@ class Citation:
     evidence: str
     antecedent: Paragraph | None = None
     also: tuple[Paragraph, ...] = ()
+    context: str = ""
 
     @property
     def paragraphs(self) -> tuple[Paragraph, ...]:
@@ -180,6 +183,8 @@ class Timings:
     retrieve: float = 0.0
     prompt: float = 0.0
     generate: float = 0.0
+    calls: int = 0  # model calls made for the question
+    new_tokens: int = 0  # prompt tokens the model evaluated (not reused from the call before)
 
     @property
     def total(self) -> float:
@@ -191,6 +196,8 @@ class Timings:
             self,
             prompt=self.prompt + completion.prompt_seconds,
             generate=self.generate + completion.generate_seconds,
+            calls=self.calls + 1,
+            new_tokens=self.new_tokens + completion.prompt_tokens - completion.reused_tokens,
         )
 
 
@@ -204,6 +211,7 @@ class Answer:
     ``short`` is the answer itself, without markers or framing (what an
     evaluation scores); empty when abstained. ``note`` says what the user
     should know about the answer's dates (``rag.when.note``), or is empty.
+    ``read`` is every passage the model was shown for it, over all its calls.
     """
 
     question: str
@@ -219,6 +227,7 @@ class Answer:
     prompt_tokens: int = 0
     generated_tokens: int = 0
     timings: Timings = field(default_factory=Timings)
+    read: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         out = asdict(self)

@@ -54,6 +54,8 @@ class Settings:
     # the "best" sentences of any hit, or the "top" hit's first (rag.generate).
     context_words: int = 160
     context: str = "best"
+    # The budget is spent on the best story's sentences too, not only the matched paragraphs' (rag.story).
+    story: bool = True
     # Hard caps that keep the instructions in the model's window whatever the articles hold: one
     # passage (a run-on line is one "sentence") and all passages together (~1,200 tokens).
     passage_words: int = 250

@@ -192,12 +192,14 @@ def answer_from(
     )
 
 
-def verified(res: Resources, question: Question, completion: Completion, shown: Context, timings: Timings) -> Answer:
+def verified(res: Resources, question: Question, completion: Completion, shown: Context, timings: Timings,
+             read: Sequence[str] = ()) -> Answer:
     """The model's answer to the ``shown`` passages with only the claims they verify (``answer_from``): by their
     evidence alone or with an earlier paragraph of the article (``rag.coref``), and, asked what someone said (by
     name, or by a role their articles give them), by their own words (``rag.attribute``); the cross-encoder
-    judges the evidence when reranking is on."""
+    judges the evidence when reranking is on. ``read``: the passages earlier calls for it were shown."""
     s, hits = res.settings, shown.hits
     relevance = res.reranker.score if s.rerank else None
-    return answer_from(question, completion, hits, timings, s.min_support, s.model, relevance, s.min_relevance,
-                       earlier=res.index.before, asked=whose.asked_person(question, hits, res.index))
+    answer = answer_from(question, completion, hits, timings, s.min_support, s.model, relevance, s.min_relevance,
+                         earlier=res.index.before, asked=whose.asked_person(question, hits, res.index))
+    return replace(answer, read=(*read, *shown.passages))

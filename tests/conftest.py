@@ -28,9 +28,10 @@ def make_engine(tmp_path: Path, seeds: Path) -> Callable[..., Engine]:
     def make(reply: str | Callable[[str], str] = "NOT FOUND", **settings: object) -> Engine:
         # Every hit shown (margin 1.0): tests of prompts and citations count on k passages. Relevance gates off
         # (min_relevance 0): the fake reranker's word-overlap shares are not calibrated probabilities, so every
-        # uncited hit would get a second call: more answers (rag.more) is off unless a test turns it on.
+        # uncited hit would get a second call: more answers (rag.more) is off unless a test turns it on. The story
+        # read whole (rag.story) adds passages beyond the k hits: off unless a test turns it on (tests/test_story.py).
         base = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0, margin=1.0,
-                        more_answers=False)
+                        more_answers=False, story=False)
         return Engine(base.with_(**settings), embedder=FakeEmbedder(), llm=FakeLLM(reply), reranker=FakeReranker())
 
     return make

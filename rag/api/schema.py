@@ -80,6 +80,7 @@ def citation_json(c: Citation) -> dict:
         "evidence": c.evidence,
         "support": round(c.support, 4),
         "paragraphs": [paragraph_json(p) for p in c.paragraphs],  # an antecedent paragraph first (rag.coref)
+        "read_with": c.context,  # the story's line the evidence was read with ("" when it needed none)
         "also_reported_by": [{k: v for k, v in paragraph_json(a).items() if k != "text"} for a in c.also],
     }
 

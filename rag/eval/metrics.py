@@ -256,6 +256,8 @@ def score(q: Question, answer: Answer, min_support: float) -> Scores:
         picks_gold=picks_gold(text, q) if graded else None,
         wrong_verified=(not answer.abstained and not picks_gold(text, q)) if graded else None,
         shown_answer=any(contains_answer(p.text, q.answers) for p in shown.values()) if graded else None,
+        read_answer=any(contains_answer(t, q.answers) for t in (*answer.read, *(c.evidence for c in answer.citations)))
+        if graded else None,
         all_answers=all_answers(q, answer),
         attribution_error=attribution_error(q, answer),
     )

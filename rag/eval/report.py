@@ -94,9 +94,11 @@ def _summary_table(s: Summary) -> list[str]:
         ("answer is right (contains it, or matches the gold choice best)", _r(s.picks_gold)),
         ("wrong but shown verified (of answerable)", _r(s.wrong_verified)),
         ("a shown paragraph contains a gold answer", _r(s.shown_answer)),
+        ("read holds the answer (a sentence the model read, or verified evidence, contains it)", _r(s.read_answer)),
         *((f"all answers present and cited ({kind})", _r(r)) for kind, r in s.all_answers),
         ("attribution errors (of traps)", _r(s.attribution_errors)),
         ("prompt tokens p50 / mean", f"{_f(s.prompt_tokens.p50, 0)} / {_f(s.prompt_tokens.mean, 0)}"),
+        ("model calls / new prompt tokens per question, p50", f"{_f(s.calls.p50, 0)} / {_f(s.new_tokens.p50, 0)}"),
         ("generated tokens/s p50", _f(s.generated_tokens_per_s.p50, 1)),
     ]
     return ["| metric | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]

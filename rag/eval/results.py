@@ -63,6 +63,8 @@ class AnswerRecord:
     seconds: Latency
     prompt_tokens: int
     generated_tokens: int
+    calls: int = 0  # model calls for the question
+    new_tokens: int = 0  # prompt tokens evaluated over those calls (not reused)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class Scores:
     wrong_verified: bool | None = None
     shown_answer: bool | None = None
     picks_gold: bool | None = None
+    # A sentence containing a gold answer was among what the model read in any call (``Answer.read``) or
+    # among the verified evidence.
+    read_answer: bool | None = None
     # Multi-answer questions (tests/multi): every expected answer present and cited by evidence stating it;
     # an attribution trap answered with another speaker's quote as the asked person's.
     all_answers: bool | None = None
@@ -128,6 +133,8 @@ def result_from_json(d: dict) -> Result:
             Latency(**a["seconds"]),
             a["prompt_tokens"],
             a["generated_tokens"],
+            a.get("calls", 0),
+            a.get("new_tokens", 0),
         )
     return Result(
         d["id"],

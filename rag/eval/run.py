@@ -115,6 +115,8 @@ def evaluate_question(
             Latency(*(round(x, 4) for x in (t.retrieve + extra, t.prompt, t.generate, t.total + extra))),
             answer.prompt_tokens,
             answer.generated_tokens,
+            t.calls,
+            t.new_tokens,
         )
         scores = score(q, answer, engine.settings.min_support)
     return Result(

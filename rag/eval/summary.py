@@ -104,10 +104,13 @@ class Summary:
     wrong_verified: Rate
     shown_answer: Rate
     picks_gold: Rate
+    read_answer: Rate
     all_answers: tuple[tuple[str, Rate], ...]  # per kind of multi-answer question, then "all"
     attribution_errors: Rate  # of attribution traps
     latency: tuple[Spread, ...]
     prompt_tokens: Spread
+    calls: Spread  # model calls per question (every question, none for an abstention before the model)
+    new_tokens: Spread  # prompt tokens evaluated per question
     generated_tokens_per_s: Spread  # per question: a few slow ones must not hide the typical speed
 
 
@@ -143,10 +146,13 @@ def summarize(results: Sequence[Result]) -> Summary:
         wrong_verified=rate([s.wrong_verified for _, _, s in done if s.wrong_verified is not None]),
         shown_answer=rate([s.shown_answer for _, _, s in done if s.shown_answer is not None]),
         picks_gold=rate([s.picks_gold for _, _, s in done if s.picks_gold is not None]),
+        read_answer=rate([s.read_answer for _, _, s in done if s.read_answer is not None]),
         all_answers=_by_kind([(res.kind, s.all_answers) for res, _, s in done if s.all_answers is not None]),
         attribution_errors=rate([s.attribution_error for _, _, s in done if s.attribution_error is not None]),
         latency=tuple(spread(st, [getattr(a.seconds, st) for _, a, _ in done]) for st in STAGES),
         prompt_tokens=spread("prompt tokens", [a.prompt_tokens for a in called]),
+        calls=spread("model calls", [a.calls for _, a, _ in done]),
+        new_tokens=spread("new prompt tokens", [a.new_tokens for _, a, _ in done]),
         generated_tokens_per_s=spread("tokens/s", [a.generated_tokens / a.seconds.generate for a in called]),
     )
 

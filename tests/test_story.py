@@ -1,0 +1,99 @@
+"""Reading the story (rag.story): the best story's sentences beyond the paragraph that matched, and claims verified
+with the story's title (rag.verify), on a made-up article with fake models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.pipeline import Engine
+from rag.records import Question
+from rag.settings import Settings
+from rag.story import names_kind
+from tests.fakes import FakeEmbedder, FakeLLM, FakeReranker
+
+VOTE = """---
+title: "Harbour board rejects ferry terminal expansion"
+date: 2026-03-02
+---
+
+The harbour board rejected the ferry terminal expansion on Monday by four votes to three.
+
+The plan would have doubled the number of berths at the north quay and cost 40 million euros.
+
+Board member Colleen Hart also voted no, saying the quay was too close to the nature reserve.
+
+Supporters said the port would lose ferry routes to Rostow within five years.
+"""
+OTHER = """---
+title: "Bakery wins regional bread prize"
+date: 2026-03-01
+---
+
+A bakery in the old town won the regional bread prize for its rye loaf.
+"""
+QUESTION = "Who voted against the ferry terminal expansion?"
+
+
+def _engine(tmp_path: Path, reply: str, **settings: object) -> Engine:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir(exist_ok=True)
+    (seeds / "vote.md").write_text(VOTE, encoding="utf-8")
+    (seeds / "bakery.md").write_text(OTHER, encoding="utf-8")
+    base = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_score=0.05, min_relevance=0.0, k=1,
+                    more_answers=False, reask=False, dates=False)
+    return Engine(base.with_(**settings), embedder=FakeEmbedder(), llm=FakeLLM(reply), reranker=FakeReranker())
+
+
+def test_the_model_reads_the_best_story_beyond_the_paragraph_that_matched(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, "NOT FOUND", story=True)
+    engine.ask(QUESTION)
+    assert "Colleen Hart also voted no" in engine.llm.prompts[0]  # a paragraph retrieval did not rank first
+    assert "rye loaf" not in engine.llm.prompts[0]  # another story is not read whole
+
+
+def test_without_the_story_only_the_matched_paragraph_is_read(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, "NOT FOUND", story=False)
+    engine.ask(QUESTION)
+    assert "Colleen Hart" not in engine.llm.prompts[0]
+
+
+def test_a_claim_is_verified_by_its_sentence_read_with_the_story_title(tmp_path: Path) -> None:
+    # "also voted no" does not restate the question (the fake reranker's overlap: 2 of 7 words); with the title it
+    # does (5 of 7): verified, and the citation says which title it was read with.
+    engine = _engine(tmp_path, "Colleen Hart [2].", story=True, min_relevance=0.6)
+    answer = engine.ask(QUESTION)
+    assert not answer.abstained and "Colleen Hart" in answer.text
+    [cited] = answer.citations
+    assert "Colleen Hart also voted no" in cited.evidence
+    assert cited.context == "Harbour board rejects ferry terminal expansion"
+    assert cited.paragraph.number == 3
+
+
+def test_a_claim_the_title_does_not_make_an_answer_is_not_verified(tmp_path: Path) -> None:
+    # The same answer to a question the story's title does not speak to: still unverified, so an abstention.
+    engine = _engine(tmp_path, "Colleen Hart [2].", story=True, min_relevance=0.6)
+    answer = engine.ask("Who voted against building the nature reserve visitor centre?")
+    assert answer.abstained and not answer.citations
+
+
+def test_the_model_read_is_recorded_with_the_calls_and_their_cost(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, "Colleen Hart [2].", story=True)
+    answer = engine.ask(QUESTION)
+    assert any("Colleen Hart also voted no" in passage for passage in answer.read)
+    assert answer.timings.calls == 1 and answer.timings.new_tokens == answer.prompt_tokens > 0
+
+
+def test_sentences_name_the_kind_of_answer_asked() -> None:
+    who = Question(text="Who voted against the ferry terminal expansion?", as_of=None, kind="person")
+    assert names_kind("Board member Colleen Hart also voted no.", who)
+    assert not names_kind("The plan would have doubled the berths.", who)
+    where = Question(text="Where would the ferry routes go?", as_of=None, kind="place")
+    assert names_kind("The port would lose its ferry routes to Denmark.", where)
+
+
+def test_a_claim_may_be_read_with_the_story_lede_when_the_title_does_not_say(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, "Colleen Hart [2].", story=True, min_relevance=0.6)
+    (tmp_path / "seeds" / "vote.md").write_text(VOTE.replace("Harbour board rejects ferry terminal expansion",
+                                                             "Monday at the port"), encoding="utf-8")
+    answer = engine.ask(QUESTION)
+    assert not answer.abstained and answer.citations[0].context.startswith("The harbour board rejected the ferry")
