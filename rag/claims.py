@@ -21,7 +21,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag import language
 from rag.text import MARKED, is_instruction, sentences, words
+
+MEMBER_WORDS = 6  # a longer part is a clause, not a name in a list (``members``)
 
 _NUMBERS = {
     w: str(n)
@@ -102,22 +105,60 @@ class Claim:
 def claims(answer: str) -> list[Claim]:
     """Split an answer into claims at citation markers, sentence by sentence.
 
+    A marker after another with nothing but punctuation between ("Texas [4], [5]") cites the same claim again:
+    the claim is kept once, with its first marker; a claim the answer already made is not made twice. A list of
+    names under one marker ("Austria, Germany and Hungary [2]") is one claim per member (``members``): each is
+    verified, and cited, on its own.
+
     >>> [(c.text, c.marker) for c in claims("A met B [2] and C [1]. It rained. D [1] met E.")]
     [('A met B', 2), ('and C.', 1), ('It rained.', None), ('D', 1), ('met E.', None)]
+    >>> [(c.text, c.marker) for c in claims("Texas [4], [5], [6].")]
+    [('Texas.', 4)]
+    >>> [(c.text, c.marker) for c in claims("Austria, Germany and Hungary [2]. Austria, Germany and Hungary [2].")]
+    [('Austria', 2), (', Germany', 2), ('and Hungary.', 2)]
     """
     out: list[Claim] = []
+    made: set[tuple[str, ...]] = set()
     for s_index, sentence in enumerate(sentences(answer)):
         start = 0
         for m in MARKED.finditer(sentence):
-            out.append(Claim(s_index, sentence[start : m.start()].strip(), int(m.group(1))))
+            text = sentence[start : m.start()].strip()
             start = m.end()
+            if out and not re.search(r"\w", text):  # the claim before, cited again
+                continue
+            for member in members(text):
+                if (said := tuple(words(member))) not in made or not said:
+                    made.add(said)
+                    out.append(Claim(s_index, member, int(m.group(1))))
         tail = sentence[start:].strip()
         if tail and start and not words(tail):  # trailing punctuation after the last marker
-            last = out.pop()
-            out.append(Claim(s_index, last.text + tail, last.marker))
+            if out and out[-1].sentence == s_index:
+                last = out.pop()
+                out.append(Claim(s_index, last.text + tail, last.marker))
         elif tail:
             out.append(Claim(s_index, tail, None))
     return out
+
+
+def members(text: str) -> list[str]:
+    """The members of a list of names, each with the separator before it; ``[text]`` for anything else.
+
+    A list is three or more parts, or two joined by "and"/"or", none of them over ``MEMBER_WORDS`` words, with no
+    verb in spaCy's parse: "Rouhani and Qalibaf" is two claims, "Rouhani and Qalibaf met him" one, and
+    "Anchorage, Alaska" one place.
+
+    >>> members("Austria, Germany, and Hungary"), members("Anchorage, Alaska")
+    (['Austria', ', Germany', 'and Hungary'], ['Anchorage, Alaska'])
+    >>> members("Rouhani and Qalibaf met the minister")
+    ['Rouhani and Qalibaf met the minister']
+    """
+    parts = [p.strip() for p in re.split(r"(?=,\s)|(?=\s(?:and|or)\s)", text) if p.strip(" ,")]
+    joined = any(re.match(r"(?:,\s*)?(?:and|or)\s", p) for p in parts[1:])
+    if len(parts) < (2 if joined else 3) or any(len(p.split()) > MEMBER_WORDS for p in parts):
+        return [text]
+    if any(t.pos_ in ("VERB", "AUX") for t in language.doc(text)):
+        return [text]
+    return parts
 
 
 def drop_partial_sentence(text: str) -> str:

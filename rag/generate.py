@@ -126,7 +126,8 @@ def shown(res: Resources, question: Question, found: Found, k: int) -> Context |
     ranked = [*close, *theirs(res, question, found.query, close)]
     if not res.index.dense or not s.story:  # no sentence vectors yet: the matched paragraphs' best words
         return context(question.text, found.query, ranked, res.index, s)
-    hits = story.story_hits(ranked, res.index)  # the best story read whole (``rag.story``)
+    lead = story.lead(res, question, found.query, found.hits) if s.story_lead else None
+    hits = story.story_hits(ranked, res.index, lead)  # the best story read whole (``rag.story``)
     chosen = story.select(found.query, hits, len(ranked), res.index, s.context_words, question)
     read = [(h, clip(p, s.passage_words)) for h, p in zip(hits, chosen, strict=True) if p]
     if not read:  # nothing but instructions to the model (rag.text.is_instruction): shown as before, emptied

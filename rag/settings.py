@@ -56,6 +56,8 @@ class Settings:
     context: str = "best"
     # The budget is spent on the best story's sentences too, not only the matched paragraphs' (rag.story).
     story: bool = True
+    # The story read whole is the one whose title and best sentence the cross-encoder rates best (rag.story.lead).
+    story_lead: bool = True
     # Hard caps that keep the instructions in the model's window whatever the articles hold: one
     # passage (a run-on line is one "sentence") and all passages together (~1,200 tokens).
     passage_words: int = 250

@@ -17,10 +17,15 @@ the question does not name itself: the answer, not the topic. Entities come
 from spaCy (``rag.language``), only for the ``PRESELECT`` sentences closest
 to the question, so a long story costs one small parse.
 
+Which story is read whole (``lead``): of the first ``STORIES``, the one
+whose title followed by its sentence closest to the question the
+cross-encoder rates best; the first hit's paragraph may be the best match
+in a story about something else.
+
 Trade-offs, measured on the tuning split (``docs/evaluation.md``): the
 second and third stories' sentences, mixed in by similarity, crowd the best
 story's answer out more often than they add one (their similarities are
-not comparable across stories), so only the best story is read whole; the
+not comparable across stories), so only one story is read whole; the
 other hits keep their best sentences, as before.
 """
 
@@ -33,11 +38,13 @@ import numpy as np
 from rag import language
 from rag.index import Index
 from rag.records import Hit, Question
+from rag.resources import Resources
 from rag.text import is_instruction
 
 HIT_BONUS = 0.05  # a sentence of a paragraph retrieval ranked
 ENTITY_BONUS = 0.1  # a sentence naming something of the kind asked, not named by the question
 PRESELECT = 20  # sentences parsed for entities: the closest to the question
+STORIES = 5  # stories the one read whole is chosen from (``lead``)
 # spaCy's entity labels for each kind of answer (``Question.kind``); "other" takes any entity.
 LABELS = {
     "person": {"PERSON"},
@@ -48,12 +55,29 @@ LABELS = {
 }
 
 
-def story_hits(hits: Sequence[Hit], index: Index) -> list[Hit]:
-    """``hits`` followed by the other paragraphs of the first hit's story, in reading order (score 0: unranked)."""
-    if not hits:
-        return []
+def lead(res: Resources, question: Question, query: np.ndarray, hits: Sequence[Hit]) -> Hit | None:
+    """The hit whose story is read whole: of the first ``STORIES`` (one per story), the one whose title followed by
+    its sentence closest to the question the cross-encoder rates best (the first hit without a reranker)."""
+    if not hits or not res.settings.rerank:
+        return hits[0] if hits else None
+    first = list(hits[:STORIES])
+    best = []
+    for h in first:
+        texts, vectors = res.index.sentences_of(h.paragraph.id)
+        best.append(texts[int(np.argmax(vectors @ query))] if texts else h.paragraph.text)
+    said = [f"{h.paragraph.article_title}. {b}" for h, b in zip(first, best, strict=True)]
+    scores = res.reranker.score(question.text, said)
+    return first[max(range(len(first)), key=lambda i: (scores[i], -i))]
+
+
+def story_hits(hits: Sequence[Hit], index: Index, lead: Hit | None = None) -> list[Hit]:
+    """``hits`` followed by the other paragraphs of ``lead``'s story (default: the first hit's), in reading order
+    (score 0: unranked)."""
+    lead = lead or (hits[0] if hits else None)
+    if lead is None:
+        return list(hits)
     have = {h.paragraph.id for h in hits}
-    rest = [p for p in index.article_of(hits[0].paragraph) if p.id not in have]
+    rest = [p for p in index.article_of(lead.paragraph) if p.id not in have]
     return [*hits, *(Hit(paragraph=p, score=0.0) for p in rest)]
 
 
@@ -101,3 +125,4 @@ def select(query: np.ndarray, hits: Sequence[Hit], ranked: int, index: Index, bu
             chosen.add(pos)
             used += n
     return [" ".join(s for pos, (h, s) in enumerate(flat) if h == i and pos in chosen) for i in range(len(hits))]
+

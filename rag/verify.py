@@ -146,7 +146,7 @@ def verify(
         echoed = [p.text for p in shown] + ([proof.evidence] if proof and proof.antecedent else [])
         if not set(words(claim.text)) - set(words(text)) and not question.choice:
             # Restates the question: nothing to support; a who-question's own person is no answer to it.
-            echo = question.kind == "person" and _names_asked(claim.text, question)
+            echo = _names_asked(claim.text, question)  # a name the question gives is no answer to it
             chosen, score = None, 0.0 if echo else 1.0
         elif any(echoes_question(claim.text, text, question) for text in echoed):
             chosen, score = None, 0.0

@@ -234,3 +234,24 @@ def test_a_described_speaker_is_resolved_by_an_apposition_and_is_nobody_else() -
     unnamed = checked("removed from the list [1].", [said], question, asked="Friederike Stallbaum",
                       relevance=lambda q, texts: [1.0] * len(texts), min_relevance=0.5, earlier=lambda p: [])
     assert not unnamed.citations and not unnamed.elsewhere  # the minister unnamed: neither hers nor another's
+
+
+DANUBE = [
+    _p(4, "Austria and Hungary signed the flood-gauge agreement in Vienna on Tuesday."),
+    _p(5, "Slovakia signed it a day later."),
+    _p(6, "Germany was not at the talks."),
+]
+
+
+def test_each_member_of_a_list_is_verified_and_cited_on_its_own() -> None:
+    text, cites, unsupported = verify("Austria, Slovakia, Croatia and Hungary [1].", DANUBE,
+                                      "Which countries signed the flood-gauge agreement?")
+    assert [(c.sentence.strip(" ,."), c.paragraph.id) for c in cites] == [
+        ("Austria", "a:4"), ("Slovakia", "a:5"), ("and Hungary", "a:4")]
+    assert "Croatia" not in text and unsupported == (", Croatia",)
+
+
+def test_a_claim_made_twice_is_made_once_and_a_name_the_question_gives_is_no_answer() -> None:
+    text, cites, _ = verify("Slovakia [2], Slovakia [2], Vienna [1].", DANUBE,
+                            "Which countries signed the flood-gauge agreement in Vienna?")
+    assert text.count("Slovakia") == 1 and "Vienna" not in text and len(cites) == 1
