@@ -116,22 +116,33 @@ THEIRS = 2  # paragraphs of the person a question asks the words of, shown beyon
 
 
 def shown(res: Resources, question: Question, found: Found, k: int) -> Context | None:
-    """What the model is shown for ``question``: the best of the ``k`` first hits within the settings' margin, and
-    the paragraphs of the person whose words it asks (``theirs``); None when the evidence is too weak to answer
-    from (``rag.retrieve.evidence`` below ``min_score``): the answer is then an abstention without the model."""
+    """What the model is shown first for ``question``: the best of the ``k`` first hits within the settings'
+    margin, and the paragraphs of the person whose words it asks (``theirs``); None when the evidence is too weak
+    to answer from (``rag.retrieve.evidence`` below ``min_score``): the answer is then an abstention without the
+    model."""
     s, best = res.settings, list(found.hits[:k])
     if not best or retrieve.evidence(question.text, best, res.bm25, words(question.category)) < s.min_score:
         return None
     close = retrieve.within(best, s.margin)
-    ranked = [*close, *theirs(res, question, found.query, close)]
-    if not res.index.dense or not s.story:  # no sentence vectors yet: the matched paragraphs' best words
-        return context(question.text, found.query, ranked, res.index, s)
+    return context(question.text, found.query, [*close, *theirs(res, question, found.query, close)], res.index, s)
+
+
+def again(res: Resources, question: Question, found: Found, first: Context) -> Context:
+    """What a second call is shown after the ``first`` context answered nothing verified: the story read
+    (``rag.story``: the best story's sentences compete with the first hits' for the word budget), or, with
+    ``Settings.story`` off or no sentence vectors yet, the best paragraph alone and whole. The matched paragraphs
+    are read first because they usually suffice (a story's other sentences distract the model when they do:
+    pooled SQuAD F1 0.710 -> 0.666 with the story read first, ``docs/evaluation.md``)."""
+    s = res.settings
+    if not res.index.dense or not s.story:
+        return whole(question.text, found.query, first.hits[0], res.index, s)
+    ranked = list(first.hits)
     lead = story.lead(res, question, found.query, found.hits) if s.story_lead else None
-    hits = story.story_hits(ranked, res.index, lead)  # the best story read whole (``rag.story``)
+    hits = story.story_hits(ranked, res.index, lead)
     chosen = story.select(found.query, hits, len(ranked), res.index, s.context_words, question)
     read = [(h, clip(p, s.passage_words)) for h, p in zip(hits, chosen, strict=True) if p]
-    if not read:  # nothing but instructions to the model (rag.text.is_instruction): shown as before, emptied
-        return context(question.text, found.query, ranked, res.index, s)
+    if not read:  # nothing but instructions to the model (rag.text.is_instruction)
+        return first
     kept = fit([p for _, p in read], s.prompt_words)
     return Context(passages=tuple(p for _, p in read[:kept]), hits=tuple(h for h, _ in read[:kept]))
 

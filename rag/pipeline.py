@@ -9,9 +9,11 @@ for the reader (``rag.verify``, ``rag.wording``), looks for the further
 answers of a question with several (``rag.more``), and says what the dates
 mean (``rag.when``). Abstention happens in code, twice: before the model,
 when the retrieval evidence is too weak; after it, when the model says NOT
-FOUND or none of its claims is verified. A NOT FOUND to passages the
-evidence gate let through is asked once more with the best paragraph alone
-and whole, since its other sentences may hold the answer (``reask``).
+FOUND or none of its claims is verified. The matched paragraphs are read
+first; when they give nothing verified, the question is asked once more
+with the story read (``rag.story``: the best story's sentences, since the
+answer is often elsewhere in it), or, with the story off, after a NOT
+FOUND, with the best paragraph alone and whole (``reask``).
 
 An ``Engine`` holds what is expensive to build (embedders, LLM, cross-encoder,
 loaded index), each built on first use and each replaceable (tests pass
@@ -61,10 +63,10 @@ def stream(engine: Engine, text: str, k: int | None = None, hits: Sequence[Hit] 
         return (yield when.dated(wording.abstention(q.text, found.hits[:k], timings, s.model), q, found, engine.index))
     completion = yield from generate.answer(engine.llm, q.text, shown, s.max_tokens)
     answer = wording.verified(engine, q, completion, shown, timings.plus(completion))
-    reask = s.reask and answer.abstained and said_not_found(completion.text)  # shown the best paragraph whole
-    if reask and (whole := generate.whole(q.text, found.query, shown.hits[0], engine.index, s)) != shown:
-        again = yield from generate.answer(engine.llm, q.text, whole, s.max_tokens)
-        answer = wording.verified(engine, q, again, whole, answer.timings.plus(again), answer.read)
+    reask = s.reask and answer.abstained and (s.story or said_not_found(completion.text))  # nothing verified
+    if reask and (second := generate.again(engine, q, found, shown)) != shown:  # the story read (rag.story)
+        again = yield from generate.answer(engine.llm, q.text, second, s.max_tokens)
+        answer = wording.verified(engine, q, again, second, answer.timings.plus(again), answer.read)
     answer = more.answers(engine, q, answer, found)
     if not answer.abstained:
         answer = replace(answer, text=wording.as_sentence(q, answer.text))  # "A [1] and B [2] met him."
