@@ -202,4 +202,7 @@ def verified(res: Resources, question: Question, completion: Completion, shown: 
     relevance = res.reranker.score if s.rerank else None
     answer = answer_from(question, completion, hits, timings, s.min_support, s.model, relevance, s.min_relevance,
                          earlier=res.index.before, asked=whose.asked_person(question, hits, res.index))
+    if answer.abstained:  # the closest paragraphs are retrieval's, not a story's unranked others (rag.story)
+        ranked = tuple(h for h in answer.hits if h.rank_score is not None or h.relevance is not None)
+        answer = replace(answer, hits=ranked or answer.hits)
     return replace(answer, read=(*read, *shown.passages))

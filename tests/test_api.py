@@ -198,7 +198,7 @@ def test_the_openai_client_gets_a_cited_answer_to_the_seed_question(
     tmp_path: Path, serve: Callable[..., str]
 ) -> None:
     engine = Engine(load_settings().with_(index_dir=tmp_path / "index"))
-    client = _client(serve(engine))
+    client = _client(serve(engine)).with_options(timeout=180)  # the real model, twice at most, on a slow CPU
     chunks = list(client.chat.completions.create(
         model=engine.settings.model, messages=[{"role": "user", "content": SEED_QUESTION}], stream=True
     ))

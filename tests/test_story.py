@@ -52,6 +52,13 @@ def test_the_model_reads_the_best_story_when_the_matched_paragraph_answers_nothi
     assert "rye loaf" not in second  # another story is not read whole
 
 
+def test_an_abstention_after_the_story_lists_retrieval_s_closest_paragraphs_not_the_story_s_others(
+    tmp_path: Path,
+) -> None:
+    answer = _engine(tmp_path, "NOT FOUND", story=True).ask(QUESTION)
+    assert answer.abstained and answer.hits and all(h.rank_score is not None for h in answer.hits)
+
+
 def test_without_the_story_only_the_matched_paragraph_is_read(tmp_path: Path) -> None:
     engine = _engine(tmp_path, "NOT FOUND", story=False)
     engine.ask(QUESTION)
