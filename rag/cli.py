@@ -44,7 +44,7 @@ def format_answer(answer: Answer) -> str:
             places = " and ".join(f"{q.place} ({q.id})" for q in c.paragraphs)  # an antecedent first (rag.coref)
             lines.append(f"[{c.marker}] {p.article_title} ({p.provenance}) — {places}, support {c.support:.2f}")
             if c.context:
-                lines.append(f"    read with the story's title: {c.context}")
+                lines.append(f"    read with the story's line: {c.context}")  # its title or lede
             if c.also:
                 also = "; ".join(f"{a.article_title} ({a.provenance})" for a in c.also)
                 lines.append(f"    also reported by: {also}")

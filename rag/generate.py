@@ -106,7 +106,11 @@ def context(
 ) -> Context:
     """The passages shown for ``hits``: selected within ``budget`` words (default: ``context_words``), then capped."""
     budget = settings.context_words if budget is None else budget
-    selected = select_context(query, hits, index, budget, settings.context, question)
+    return capped(hits, select_context(query, hits, index, budget, settings.context, question), settings)
+
+
+def capped(hits: Sequence[Hit], selected: Sequence[str], settings: Settings) -> Context:
+    """``hits`` with their ``selected`` texts, each clipped to ``passage_words``, as many as fit ``prompt_words``."""
     passages = [clip(p, settings.passage_words) for p in selected]
     kept = fit(passages, settings.prompt_words)
     return Context(passages=tuple(passages[:kept]), hits=tuple(hits[:kept]))
@@ -140,11 +144,10 @@ def again(res: Resources, question: Question, found: Found, first: Context) -> C
     lead = story.lead(res, question, found.query, found.hits) if s.story_lead else None
     hits = story.story_hits(ranked, res.index, lead)
     chosen = story.select(found.query, hits, len(ranked), res.index, s.context_words, question)
-    read = [(h, clip(p, s.passage_words)) for h, p in zip(hits, chosen, strict=True) if p]
+    read = [(h, p) for h, p in zip(hits, chosen, strict=True) if p]
     if not read:  # nothing but instructions to the model (rag.text.is_instruction)
         return first
-    kept = fit([p for _, p in read], s.prompt_words)
-    return Context(passages=tuple(p for _, p in read[:kept]), hits=tuple(h for h, _ in read[:kept]))
+    return capped([h for h, _ in read], [p for _, p in read], s)
 
 
 def theirs(res: Resources, question: Question, query: np.ndarray, found: Sequence[Hit]) -> list[Hit]:

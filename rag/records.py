@@ -146,7 +146,7 @@ class Citation:
     sentences. ``also`` is the same paragraph in other articles (a wire story
     several outlets ran): "also reported by". ``context`` is the line of the
     story the evidence was read with when it states the claim without saying
-    of what (the article's title: "also voted no" in a story about the vote).
+    of what (the article's title or lede: "also voted no" in a story about the vote).
     """
 
     marker: int

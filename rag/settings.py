@@ -54,7 +54,8 @@ class Settings:
     # the "best" sentences of any hit, or the "top" hit's first (rag.generate).
     context_words: int = 160
     context: str = "best"
-    # The budget is spent on the best story's sentences too, not only the matched paragraphs' (rag.story).
+    # When the matched paragraphs give nothing verified, a second call reads the best story: its sentences
+    # compete for the budget with the matched paragraphs' (rag.story, rag.generate.again).
     story: bool = True
     # The story read whole is the one whose title and best sentence the cross-encoder rates best (rag.story.lead).
     story_lead: bool = True

@@ -4,9 +4,10 @@ Retrieval finds the right *story* far more often than the right paragraph
 (news-2025's tuning split: the best story holds the answer for 27 of 83
 questions, its best paragraph for 19), because news answers in a sentence
 that does not restate the question ("Board member Colleen Hart also voted
-no"). So the model is shown sentences from the whole of the best story, not
-only from the paragraphs that matched: every sentence of the story competes
-for the word budget with the matched paragraphs' sentences.
+no"). So when the matched paragraphs give nothing verified, the second call
+(``rag.generate.again``) shows sentences from the whole of the best story:
+every sentence of the story competes for the word budget with the matched
+paragraphs' sentences.
 
 A sentence's claim to the budget is its dense similarity to the question
 (the sentence vectors were computed at indexing time: a matmul), plus

@@ -138,7 +138,7 @@ def _sources_of(turn: Turn) -> str:
         places = f"{before.place} and {p.place}" if before is not None else p.place
         read_with = next((c.context for c in cites if c.context), "")  # what the evidence is about (rag.verify)
         if read_with:
-            first += f'<div class="small muted">read with the story\'s title: “{esc(read_with)}”</div>'
+            first += f'<div class="small muted">read with the story\'s line: “{esc(read_with)}”</div>'
         cards.append(
             f'<div class="src" id="{cite_id(turn.number, marker)}">'
             f'<div class="src-head"><span class="marker">[{marker}]</span> '
