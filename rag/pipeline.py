@@ -65,6 +65,7 @@ def stream(engine: Engine, text: str, k: int | None = None, hits: Sequence[Hit] 
     answer = wording.verified(engine, q, completion, shown, timings.plus(completion))
     reask = s.reask and answer.abstained and (s.story or said_not_found(completion.text))  # nothing verified
     if reask and (second := generate.again(engine, q, found, shown)) != shown:  # the story read (rag.story)
+        yield search.evidence(engine, found.query, list(second.hits), reranked=True)  # a new draft starts
         again = yield from generate.answer(engine.llm, q.text, second, s.max_tokens)
         answer = wording.verified(engine, q, again, second, answer.timings.plus(again), answer.read)
     answer = more.answers(engine, q, answer, found)

@@ -168,8 +168,9 @@ class Citation:
 class Evidence:
     """What the articles say before the model answers: ``sentences[i]`` is the sentence of ``hits[i]`` closest
     to the question. Yielded by ``Engine.stream`` right after the first stage of retrieval (``reranked``
-    False, milliseconds after the question) and again after the reranker. Shown as evidence, never as an
-    answer: nothing in it is verified to answer the question."""
+    False, milliseconds after the question), again after the reranker, and once more before a second model
+    call, for the paragraphs it reads: the raw text streamed before it is a draft that call replaces. Shown as
+    evidence, never as an answer: nothing in it is verified to answer the question."""
 
     sentences: tuple[str, ...]
     hits: tuple[Hit, ...]

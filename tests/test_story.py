@@ -105,3 +105,12 @@ def test_a_claim_may_be_read_with_the_story_lede_when_the_title_does_not_say(tmp
                                                              "Monday at the port"), encoding="utf-8")
     answer = engine.ask(QUESTION)
     assert not answer.abstained and answer.citations[0].context.startswith("The harbour board rejected the ferry")
+
+
+def test_a_second_call_is_announced_by_what_it_reads_so_its_draft_replaces_the_first(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, "the bakery [1]", story=True)  # never verified: the story is read by a second call
+    kinds = ["draft" if isinstance(item, str) else type(item).__name__ for item in engine.stream(QUESTION)]
+    drafts = [i for i, kind in enumerate(kinds) if kind == "draft"]
+    assert len(engine.llm.prompts) == 2 and kinds[-1] == "Answer"
+    between = kinds[drafts[0]:drafts[-1]]
+    assert "Evidence" in between  # the page clears the first call's draft there (rag.ui.chat)

@@ -121,7 +121,8 @@ def _answered(
     draft = ""
     for item in engine.stream(turn.standalone, k, hits=hits):
         if isinstance(item, Evidence):  # what the articles say, on screen before the model's first token
-            turn = replace(turn, evidence=item)
+            draft = ""  # evidence after a draft: a second model call, whose draft replaces the first's
+            turn = replace(turn, evidence=item, draft=draft)
         elif isinstance(item, Answer):
             turn = replace(turn, answer=item, draft="", note="" if engine.index.dense else BM25_ONLY)
         else:
