@@ -210,11 +210,9 @@ def _proof(
         return _Proof(own[scores.index(max(scores))])
     before = earlier(paragraph) if earlier is not None else ()
     for sentence in dict.fromkeys(own[i] for i in range(len(own)) if own[i] in sentences(paragraph.text)):
-        found = coref.antecedent(sentence, [p.text for p in before])
-        if found is not None:
-            evidence = f"{found[1]} {sentence}"
-            if relevance(question, [evidence])[0] >= min_relevance:
-                return _Proof(evidence, before[found[0]])
+        found = coref.antecedent(sentence, [p.text for p in before], claim)
+        if found is not None and relevance(question, [found[2]])[0] >= min_relevance:
+            return _Proof(f"{found[1]} {sentence}", before[found[0]])
     # Read in its story: what a sentence is about may be said only by the title or the lede ("also voted no" in a
     # story about the vote). The claim is still stated by the sentence (``own`` holds it); the title only says of what,
     # and the sentence alone must not be off the question (``STORY_FLOOR``): a show a story about the Emmys

@@ -154,6 +154,22 @@ def test_a_claim_is_verified_with_the_earlier_paragraph_that_says_who_hussein_is
     assert hussein.citations == ()
 
 
+def test_a_description_of_the_claim_is_read_with_the_name_it_describes_and_nothing_else_is() -> None:
+    """ "Tereza Holubova, the carmaker's chief executive" answers "who runs Vranov Motors?" when the story called
+    the carmaker by name earlier; a sentence that only mentions "the carmaker" elsewhere does not, however
+    relevant the earlier sentence is."""
+    lede = _p(0, "The lab was paid for by carmaker Vranov Motors, which makes electric vans.")
+    chief = _p(4, '"We need engineers," said Tereza Holubova, the carmaker\'s chief executive.')
+    other = _p(5, "Jitka Maresova, a lecturer, asked whether the carmaker would have a say over research.")
+    question = "Who runs Vranov Motors?"
+    options = dict(relevance=lambda q, texts: [float("Vranov Motors" in s) for s in texts], min_relevance=0.9)
+    alone = checked("Tereza Holubova [1].", [chief], question, **options)
+    assert alone.citations == ()  # "the carmaker" alone does not say which
+    (c,) = checked("Tereza Holubova [1].", [chief], question, **options, earlier=lambda p: [lede]).citations
+    assert c.paragraph == chief and c.antecedent == lede and c.evidence.startswith("The lab was paid for")
+    assert checked("Jitka Maresova [1].", [other], question, **options, earlier=lambda p: [lede]).citations == ()
+
+
 QUOTES = [
     _p(6, '"Under pressure from the United States, some countries normalized relations," Qalibaf said.'),
     _p(9, '"We are with Iraq," Rouhani said. "Getting the United States out of the region is not our job."'),
