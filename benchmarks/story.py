@@ -5,7 +5,11 @@ For each answerable news-2025 question (tuning split by default: asked up to
 ``ask()`` searches (``rag.search.found``):
 
 - how often the first 1/3/5 stories (articles, in the order of their best
-  paragraph) and the first 1/3/5 paragraphs contain a gold answer;
+  paragraph) and the first 1/3/5 paragraphs contain a gold answer; where
+  the first five stories do not, whether the archive holds the story at
+  all: a search told the answer (question and answer as the query) finds
+  a paragraph containing it, or none (``--show`` prints what it finds:
+  often a mere mention, "Denmark" in a football score line);
 - how often the sentences ``rag.story`` would choose contain one, against
   the best story's sentences ranked by similarity alone, for 6 and 8
   sentences of the best 1, 2 or 3 stories (``--no-entities`` skips spaCy);
@@ -46,6 +50,7 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="the report split (2025-08-15 on) instead of tuning")
     parser.add_argument("--judge", action="store_true", help="also measure the cross-encoder as a judge")
     parser.add_argument("--no-entities", action="store_true")
+    parser.add_argument("--show", action="store_true", help="print the paragraphs a search told the answer finds")
     args = parser.parse_args()
     settings = load_settings().with_(seeds_dir=args.news / "articles")
     settings = settings.with_(index_dir=args.index) if args.index else settings
@@ -67,6 +72,15 @@ def main() -> int:
         for n in (1, 3, 5):
             found[f"story@{n}"] += any(has(" ".join(p.text for p in index.article_of(h.paragraph))) for h in hits[:n])
             found[f"paragraph@{n}"] += any(has(h.paragraph.text) for h in hits[:n])
+        if not any(has(" ".join(p.text for p in index.article_of(h.paragraph))) for h in hits[:5]):
+            # Is the story in the archive at all? A search told the answer finds a paragraph stating it when it is
+            # (the paragraphs it does find are printed: a mere mention is no story, judged by eye).
+            told = engine.retrieve(f"{r['question']} {answers[0]}", 5, as_of=q.as_of)
+            stating = next((h.paragraph for h in told if has(h.paragraph.text)), None)
+            found["not in the first 5 stories"] += 1
+            found["... nor in any paragraph a search told the answer finds"] += stating is None
+            if stating is not None and args.show:
+                print(f"  told {answers[0]!r}: {stating.article_title[:60]} | {stating.text[:100]}")
         for stories in (1, 2, 3):
             sents = []
             for rank, h in enumerate(hits[:stories]):
