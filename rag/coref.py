@@ -164,35 +164,6 @@ def _describes(sentence: str, title: str, claim: str) -> bool:
     return False
 
 
-def linked(evidence: str, claim: str, role: str) -> bool:
-    """Whether ``evidence`` gives ``claim`` the ``role`` (a noun lemma) when it names the role at all: the claim
-    and the role's noun hang from the same verb in the parse (or from none), as in "X, the carmaker's chief
-    executive, said", "Prime Minister X", "X is the director", "named X its director"; not in "X said that with
-    the emphasis of the prime minister, a committee had been appointed", where the sentence's prime minister is
-    someone else. True when the evidence does not name the role or the claim (nothing to tell).
-
-    >>> linked("Hussein said that with the emphasis of the prime minister, a committee was appointed.", "Hussein",
-    ...        "minister")
-    False
-    >>> linked("Laima Grigaite, the company's commercial director, said so.", "Laima Grigaite", "director")
-    True
-    """
-    doc = language.doc(evidence)
-    names = set(re.findall(r"[\w'’-]+", claim))
-    roles = [t for t in doc if t.lemma_.casefold() == role and t.tag_ in _COMMON]
-    claimed = [t for t in doc if t.text in names]
-    if not role or not roles or not claimed:
-        return True
-    return bool({_verb(t).i for t in roles} & {_verb(t).i for t in claimed})
-
-
-def _verb(token: Token) -> Token:
-    """The nearest verb above ``token`` in the parse (the sentence's root when there is none)."""
-    while token.pos_ not in ("VERB", "AUX") and token.head is not token:
-        token = token.head
-    return token
-
-
 def _named(sentence: str, title: str, name: str) -> str:
     """``sentence`` with "the <...> <title>" replaced by ``name``.
 

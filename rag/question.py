@@ -195,31 +195,7 @@ def read(text: str, as_of: dt.date | None = None, *, dates: bool = True, history
         predicate=who_did.group("rest") if who_did and (verb.endswith("ed") or verb in _IRREGULAR_PAST) else "",
         verb=verb,
         category=heads[0].text if heads else "",
-        holder_of=holder_of(text),
     )
-
-
-def holder_of(text: str) -> str:
-    """The role whose holder ``text`` asks for, as a lower-case noun lemma: "Who is the commercial director of
-    X?" -> "director", "What is the name of Iraq's prime minister?" -> "minister"; "" for any other question.
-    The answer is someone the evidence gives that role (``rag.coref.linked``), not anyone near its mention.
-
-    >>> holder_of("What is the name of Iraq's prime minister?"), holder_of("Who is the artistic director of X?")
-    ('minister', 'director')
-    >>> holder_of("Who runs Vranov Automotive?"), holder_of("Who met the minister?")
-    ('', '')
-    """
-    doc = language.doc(text)
-    root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or root.lemma_ != "be" or not any(t.lower_ in ("who", "what") for t in doc[:2]):
-        return ""
-    for t in root.children:
-        if t.dep_ in ("attr", "nsubj") and t.lower_ not in ("who", "what"):
-            if t.lemma_ == "name":  # "the name of <role>"
-                t = next((c for p in t.children if p.dep_ == "prep" for c in p.children if c.dep_ == "pobj"), t)
-            if t.tag_ in ("NN", "NNS"):
-                return t.lemma_.casefold()
-    return ""
 
 
 def answer_kind(text: str) -> tuple[str, bool]:

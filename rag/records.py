@@ -111,8 +111,7 @@ class Question:
     "who <verb> ...?" asks about; ``names``: its capitalised words; ``choice``: it offers a choice ("A or
     B?"); ``verb`` and ``predicate``: "who <verb> <rest>?" with a past verb, to word a list answer as a sentence.
     ``category``: the noun the wh-word asks for ("what *ethnicity*", "which *country*"): a passage answers with an
-    instance of it ("Kurdish"), seldom with the word itself. ``holder_of``: the role whose holder it asks ("who is
-    the *director* of X?", "the name of Iraq's prime *minister*").
+    instance of it ("Kurdish"), seldom with the word itself.
     """
 
     text: str
@@ -132,7 +131,6 @@ class Question:
     verb: str = ""
     predicate: str = ""
     category: str = ""
-    holder_of: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

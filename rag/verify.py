@@ -115,8 +115,7 @@ def verify(
         if supported and relevance is not None and min_relevance > 0:
             proofs = {t[2].id: _proof(claim.text, t[2], text, relevance, min_support, min_relevance, earlier)
                       for t in supported}
-            relevant = [t for t in supported if (proof := proofs[t[2].id]) is not None
-                        and coref.linked(proof.evidence, claim.text, question.holder_of)]
+            relevant = [t for t in supported if proofs[t[2].id] is not None]
         if supported and asked:
             # The asked person's own words on the question's topic answer it, whatever the cross-encoder makes of
             # a sentence that does not restate the question; another speaker's words must also answer it.
