@@ -155,13 +155,17 @@ def _describes(sentence: str, title: str, claim: str) -> bool:
     words = set(re.findall(r"[\w'’-]+", claim))
     if not words:
         return False
-    for t in language.doc(sentence):
-        if t.lemma_.casefold() == title and t.tag_ in _COMMON:
-            while t.dep_ in _DESCRIBING and t.head is not t:
-                t = t.head
-                if t.text in words:
-                    return True
+    for t in _titles(sentence, title):
+        while t.dep_ in _DESCRIBING and t.head.i != t.i:  # positions: spaCy makes a new Token per access
+            t = t.head
+            if t.text in words:
+                return True
     return False
+
+
+def _titles(sentence: str, title: str) -> list[Token]:
+    """The common nouns of ``sentence`` whose lemma is ``title``."""
+    return [t for t in language.doc(sentence) if t.lemma_.casefold() == title and t.tag_ in _COMMON]
 
 
 def _named(sentence: str, title: str, name: str) -> str:
@@ -170,8 +174,6 @@ def _named(sentence: str, title: str, name: str) -> str:
     >>> _named("Nobody will lose, the German economy minister said.", "minister", "Friederike Stallbaum")
     'Nobody will lose, Friederike Stallbaum said.'
     """
-    for t in language.doc(sentence):
-        if t.lemma_.casefold() == title and t.tag_ in _COMMON:
-            start = t.left_edge.idx
-            return f"{sentence[:start]}{name}{sentence[t.idx + len(t.text):]}"
+    for t in _titles(sentence, title)[:1]:
+        return f"{sentence[:t.left_edge.idx]}{name}{sentence[t.idx + len(t.text):]}"
     return sentence
