@@ -69,10 +69,11 @@ def main() -> int:
         def has(text: str, answers: list[str] = answers) -> bool:
             return contains_answer(text, answers)
 
+        in_story = [has(" ".join(p.text for p in index.article_of(h.paragraph))) for h in hits[:5]]
         for n in (1, 3, 5):
-            found[f"story@{n}"] += any(has(" ".join(p.text for p in index.article_of(h.paragraph))) for h in hits[:n])
+            found[f"story@{n}"] += any(in_story[:n])
             found[f"paragraph@{n}"] += any(has(h.paragraph.text) for h in hits[:n])
-        if not any(has(" ".join(p.text for p in index.article_of(h.paragraph))) for h in hits[:5]):
+        if not any(in_story):
             # Is the story in the archive at all? A search told the answer finds a paragraph stating it when it is
             # (the paragraphs it does find are printed: a mere mention is no story, judged by eye).
             told = engine.retrieve(f"{r['question']} {answers[0]}", 5, as_of=q.as_of)
