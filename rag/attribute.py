@@ -52,7 +52,7 @@ _TOKEN = r"[A-ZÀ-Þ][\w'’.-]*"
 _NAME = rf"{_TOKEN}(?:\s+(?:(?:van|von|de|da|del|der|den|al|bin|la|le|du|dos|das)\s+)?{_TOKEN})*"
 _PRONOUN = r"(?:he|she|they|He|She|They)"
 _QUOTE_MARK = re.compile(r"[\"“”]")
-Earlier = Callable[[Paragraph], Sequence[Paragraph]]  # the paragraphs before one in its article, in order
+Story = Callable[[Paragraph], Sequence[Paragraph]]  # all the paragraphs of one's article, in order
 # The lemmas of the saying verbs: an attribution clause's verb in the parse.
 _SAYING_VERBS = frozenset(
     "say add tell state warn argue insist explain note write ask claim announce declare describe urge stress "
@@ -212,11 +212,14 @@ def is_name(speaker: str) -> bool:
     return last[:1].isupper() and last not in ("He", "She", "They")
 
 
-def _resolved(who: str, before: str, earlier: Sequence[str]) -> str | None:
+def _resolved(who: str, before: str, earlier: Sequence[str], later: Sequence[str] = ()) -> str | None:
     """``who`` itself if it is a name; a description ("the director") the person given that role nearest before
-    (``holder``: "Museum director Karel Dewaele"), else the description itself: an unnamed speaker is nobody
-    else; a pronoun: the speaker of the paragraph's sentences before it, else the last person they name
-    (``before``: the paragraph up to the sentence), else the speaker of the latest earlier paragraph that has one.
+    (``holder``: "Museum director Karel Dewaele"), else the first after (``later``: the article's paragraphs after
+    the speaker's; news often describes someone first and names them paragraphs later: "the German economy
+    minister told a news conference" ... "The minister, Friederike Stallbaum, has been under pressure"), else the
+    description itself: an unnamed speaker is nobody else; a pronoun: the speaker of the paragraph's sentences
+    before it, else the last person they name (``before``: the paragraph up to the sentence), else the speaker of
+    the latest earlier paragraph that has one.
 
     >>> _resolved("The director", "", ["Museum director Karel Dewaele spoke.", '"Gone," Jolien Maes said.'])
     'Karel Dewaele'
@@ -224,15 +227,18 @@ def _resolved(who: str, before: str, earlier: Sequence[str]) -> str | None:
     'Friederike Stallbaum'
     >>> _resolved("He", "Health Minister Declan Moriarty visited the hospital and met Kerrigan. ", [])
     'Declan Moriarty'
+    >>> _resolved("the housing minister", "", [], ["The minister, Thijmen Brakkee, said so."])
+    'Thijmen Brakkee'
     """
     if is_name(who):
         return who
     if who.split()[0].casefold() not in ("he", "she", "they"):  # a description
         role = re.sub(r"^(?:the|a|an)\s+", "", who, flags=re.IGNORECASE)
-        return holder(role, [before, *reversed(earlier)]) or who
+        return holder(role, [before, *reversed(earlier)]) or holder(role, later) or who
     said = [w for part in reversed(sentences(before)) if (w := clause(part))]
     if said:
-        return _resolved(said[0], "", earlier) if said[0].split()[0].casefold() not in ("he", "she", "they") else None
+        pronoun = said[0].split()[0].casefold() in ("he", "she", "they")
+        return None if pronoun else _resolved(said[0], "", earlier, later)
     if before.strip():  # the subject of the sentence before ("Moriarty visited ... and met Kerrigan. He ..."),
         last = list(language.doc(before).sents)[-1]  # else the last person named in full before it
         subject = next((t for t in last if t.dep_ == "nsubj" and t.head == last.root and t.pos_ == "PROPN"), None)
@@ -240,14 +246,15 @@ def _resolved(who: str, before: str, earlier: Sequence[str]) -> str | None:
         if subject is not None or named:
             return _mention(subject) if subject is not None else named[-1]
     for i in range(len(earlier) - 1, -1, -1):
-        found = speaker(earlier[i], earlier[i], earlier[:i])
+        found = speaker(earlier[i], earlier[i], earlier[:i], [*earlier[i + 1 :], *later])
         if found:
             return found
     return None
 
 
-def speaker(sentence: str, paragraph: str, earlier: Sequence[str] = ()) -> str | None:
-    """Who says ``sentence`` (a sentence of ``paragraph``; ``earlier``: the article's paragraphs before it).
+def speaker(sentence: str, paragraph: str, earlier: Sequence[str] = (), later: Sequence[str] = ()) -> str | None:
+    """Who says ``sentence`` (a sentence of ``paragraph``; ``earlier``, ``later``: the article's paragraphs before
+    and after it).
 
     The sentence's own attribution clause, else the paragraph's (the nearest before it, then after it), its
     pronoun or description resolved (see the module docstring). None: nobody is named as saying it.
@@ -273,16 +280,18 @@ def speaker(sentence: str, paragraph: str, earlier: Sequence[str] = ()) -> str |
     for i in order:
         who = clause(parts[i])
         if who:
-            return _resolved(who, " ".join(parts[:i]) + " " + parts[i].split(who)[0], earlier)
+            return _resolved(who, " ".join(parts[:i]) + " " + parts[i].split(who)[0], earlier, later)
     return None
 
 
-def quotes(paragraph: str, person: str, earlier: Sequence[str] = ()) -> bool:
+def quotes(paragraph: str, person: str, earlier: Sequence[str] = (), later: Sequence[str] = ()) -> bool:
     """Whether ``paragraph`` gives words of ``person`` (some sentence of it is theirs)."""
-    return any(same_person(speaker(s, paragraph, earlier) or "", person) for s in sentences(paragraph) or [paragraph])
+    return any(same_person(speaker(s, paragraph, earlier, later) or "", person)
+               for s in sentences(paragraph) or [paragraph])
 
 
-def mentions(sentence: str, person: str, paragraph: str = "", earlier: Sequence[str] = ()) -> bool:
+def mentions(sentence: str, person: str, paragraph: str = "", earlier: Sequence[str] = (),
+             later: Sequence[str] = ()) -> bool:
     """Whether ``sentence`` (of ``paragraph``) is narration about ``person``: it names them (by surname), or its
     pronoun stands for them ("He assured monks ..." after "Martin Luther wrote ...").
 
@@ -302,7 +311,7 @@ def mentions(sentence: str, person: str, paragraph: str = "", earlier: Sequence[
     parts = sentences(paragraph) or [sentence]
     at = next((i for i, s in enumerate(parts) if sentence.strip() in s or s in sentence), 0)
     before = " ".join(parts[:at]) + " " + sentence[: pronoun.start()]
-    if same_person(_resolved(pronoun.group(0), before, earlier) or "", person):
+    if same_person(_resolved(pronoun.group(0), before, earlier, later) or "", person):
         return True
     # "Luther widened his target. In a tract, he condemned ...": a bare surname just before the pronoun
     near = (parts[at - 1] if at > 0 else "") + " " + sentence[: pronoun.start()]
@@ -327,8 +336,18 @@ def full_name(name: str, texts: Sequence[str]) -> str:
     return name
 
 
-def texts_before(earlier: Earlier | None, paragraph: Paragraph) -> list[str]:
-    """The texts of the paragraphs before ``paragraph`` in its article (none without ``earlier``)."""
-    return [p.text for p in earlier(paragraph)] if earlier is not None else []
+def paragraphs_before(story: Story | None, paragraph: Paragraph) -> Sequence[Paragraph]:
+    """The paragraphs before ``paragraph`` in its article, in order (none without ``story``)."""
+    article = story(paragraph) if story is not None else ()
+    at = next((i for i, p in enumerate(article) if p.id == paragraph.id), len(article))
+    return article[:at]
+
+
+def around(story: Story | None, paragraph: Paragraph) -> tuple[list[str], list[str]]:
+    """The texts of the paragraphs before ``paragraph`` in its article and of those after it (none without
+    ``story``): who "he" or "the minister" is may be said on either side."""
+    article = story(paragraph) if story is not None else ()
+    at = next((i for i, p in enumerate(article) if p.id == paragraph.id), len(article))
+    return [p.text for p in article[:at]], [p.text for p in article[at + 1 :]]
 
 

@@ -26,10 +26,10 @@ from rag import attribute, retrieve, story, whose
 from rag.index import Index
 from rag.llm import LLM
 from rag.prompts import STOPS, answer_grammar, answer_prompt, hold_not_found
-from rag.records import Completion, Context, Found, Hit, Question
+from rag.records import Completion, Context, Found, Hit, Paragraph, Question
 from rag.resources import Resources
 from rag.settings import CONTEXTS, Settings
-from rag.text import is_instruction, words
+from rag.text import is_instruction, sentences, words
 
 _R = TypeVar("_R")
 
@@ -151,23 +151,51 @@ def again(res: Resources, question: Question, found: Found, first: Context) -> C
 
 
 def theirs(res: Resources, question: Question, query: np.ndarray, found: Sequence[Hit]) -> list[Hit]:
-    """The paragraphs in which the person the question asks the words of speaks, in the articles of the two best
-    hits, beyond ``found``, when none of ``found`` gives their words on the topic: the reranker's best ``THEIRS``
+    """The paragraphs in which the person the question asks the words of speaks, beyond ``found``: the paragraph
+    that goes on with their words after one of ``found`` (``goes_on``), and, when none of ``found`` gives their
+    words on the topic, the reranker's best ``THEIRS`` of their paragraphs in the articles of the two best hits
     (the articles' order without it). "What did X say about T?" is answered only by X's words
     (``rag.attribute``), and X's paragraph may rank below others about T."""
     person, index = whose.asked_person(question, found, res.index), res.index
-    if not person or any(whose.speaks_to(question, person, h.paragraph.text,
-                                             attribute.texts_before(index.before, h.paragraph)) for h in found):
-        return []  # their words on it are shown already: more of them only distract a small model
-    have, tops = {h.paragraph.id for h in found}, {h.paragraph.article_id: h.paragraph for h in found[:2]}
+    if not person:
+        return []
+    have = {h.paragraph.id for h in found}
+    after = [Hit(paragraph=p, score=h.score) for h in found
+             if (p := goes_on(index, h.paragraph, person)) is not None and p.id not in have][:THEIRS]
+    if any(whose.speaks_to(question, person, h.paragraph.text, *attribute.around(index.article_of, h.paragraph))
+           for h in found):
+        return after  # their words on it are shown already: more of them only distract a small model
+    have |= {h.paragraph.id for h in after}
+    tops = {h.paragraph.article_id: h.paragraph for h in found[:2]}
     candidates = [p for top in tops.values() for p in index.article_of(top)
-                  if p.id not in have and attribute.quotes(p.text, person, attribute.texts_before(index.before, p))]
+                  if p.id not in have and attribute.quotes(p.text, person, *attribute.around(index.article_of, p))]
     dense = retrieve.cosine(index, query, [index.positions[p.id] for p in candidates])
     if not res.settings.rerank or not candidates:
-        return [Hit(paragraph=p, score=d) for p, d in zip(candidates[:THEIRS], dense, strict=False)]
+        return [*after, *(Hit(paragraph=p, score=d) for p, d in zip(candidates[:THEIRS], dense, strict=False))]
     scores = res.reranker.score(question.text, [p.text for p in candidates])
     best = sorted(range(len(candidates)), key=lambda i: -scores[i])[:THEIRS]
-    return [Hit(paragraph=candidates[i], score=dense[i], relevance=scores[i]) for i in best]
+    return [*after, *(Hit(paragraph=candidates[i], score=dense[i], relevance=scores[i]) for i in best)]
+
+
+def goes_on(index: Index, paragraph: Paragraph, person: str) -> Paragraph | None:
+    """The paragraph after ``paragraph`` when both give ``person``'s words and the next one goes on with them by a
+    pronoun ("She then argued that the money saved should go into training installers" after the minister's
+    quote): news splits one person's argument over paragraphs, the answer is often in the second, and the second
+    cannot be read without the first. A paragraph that names them afresh ("Claes said detectives ...") starts
+    another point, shown only if it ranks (``theirs``). None otherwise."""
+    article = index.article_of(paragraph)
+    at = next((i for i, p in enumerate(article) if p.id == paragraph.id), len(article))
+    if at + 1 >= len(article):
+        return None
+    nxt, before = article[at + 1], [p.text for p in article[:at]]
+    opening = (sentences(nxt.text) or [nxt.text])[0]
+    if attribute.is_name(attribute.clause(opening) or "Nobody"):
+        return None  # named afresh (or said by no one): a paragraph of its own
+    later = [p.text for p in article[at + 2 :]]
+    if not attribute.quotes(paragraph.text, person, before, [nxt.text, *later]):
+        return None
+    said = attribute.speaker(opening, nxt.text, [*before, paragraph.text], later)
+    return nxt if attribute.same_person(said or "", person) else None
 
 
 def whole(question: str, query: np.ndarray, hit: Hit, index: Index, settings: Settings) -> Context:

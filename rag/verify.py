@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from rag import attribute, coref, whose
-from rag.attribute import Earlier
+from rag.attribute import Story
 from rag.claims import Claim, best_evidence, claims, evidence_of, question_share, raw_tokens, support
 from rag.records import Citation, Paragraph, Question
 from rag.text import MARKER, STOPWORDS, sentences, words
@@ -84,7 +84,7 @@ def verify(
     relevance: Relevance | None = None,
     min_relevance: float = 0.0,
     *,
-    earlier: Earlier | None = None,
+    story: Story | None = None,
     asked: str | None = None,
 ) -> Verified:
     """The answer with every claim verified: renumbered markers, citations, unsupported claims.
@@ -97,7 +97,7 @@ def verify(
     difference). ``relevance`` (the cross-encoder's ``score``) must rate the
     claim's evidence in a paragraph (``evidence_of``) at least
     ``min_relevance`` as an answer to the question, or that paragraph does not
-    verify the claim; with ``earlier`` (the article before a paragraph), the
+    verify the claim; with ``story`` (a paragraph's article), the
     evidence may be read after the sentence that introduces someone it names
     only by surname or title (``rag.coref``), and the citation names both
     paragraphs. ``asked``: the question asks what that person said, so only
@@ -113,15 +113,15 @@ def verify(
         supported = [t for t in supported if t[0] >= min_support]
         relevant = supported
         if supported and relevance is not None and min_relevance > 0:
-            proofs = {t[2].id: _proof(claim.text, t[2], text, relevance, min_support, min_relevance, earlier)
+            proofs = {t[2].id: _proof(claim.text, t[2], text, relevance, min_support, min_relevance, story)
                       for t in supported}
             relevant = [t for t in supported if proofs[t[2].id] is not None]
         if supported and asked:
             # The asked person's own words on the question's topic answer it, whatever the cross-encoder makes of
             # a sentence that does not restate the question; another speaker's words must also answer it.
-            theirs = {t[2].id: whose.claim_speaker(claim.text, t[2], earlier, asked) for t in supported}
+            theirs = {t[2].id: whose.claim_speaker(claim.text, t[2], story, asked) for t in supported}
             mine = [t for t in supported
-                    if whose.is_theirs(theirs[t[2].id], asked, t[2].text, attribute.texts_before(earlier, t[2]))
+                    if whose.is_theirs(theirs[t[2].id], asked, t[2].text, *attribute.around(story, t[2]))
                     and whose.on_topic(theirs[t[2].id][1], t[2].text, question, asked)]
             # Someone else's only when named: "the minister" who said it may be the person asked about.
             others = [t for t in relevant if attribute.is_name(theirs[t[2].id][0] or "")
@@ -175,7 +175,7 @@ def verify(
             if proof is not None and (antecedent is not None or proof.context):
                 evidence = proof.evidence
             elif asked:  # the sentence the asked person says
-                evidence = whose.claim_speaker(claim.text, paragraph, earlier, asked)[1]
+                evidence = whose.claim_speaker(claim.text, paragraph, story, asked)[1]
             cited = Citation(marker=0, paragraph=paragraph, support=round(score, 3), sentence=claim.text,
                              evidence=evidence, antecedent=antecedent, context=proof.context if proof else "")
             key = tuple(p.id for p in cited.paragraphs)
@@ -199,7 +199,7 @@ def _proof(
     relevance: Relevance,
     min_support: float,
     min_relevance: float,
-    earlier: Earlier | None,
+    story: Story | None,
 ) -> _Proof | None:
     """How ``paragraph`` verifies ``claim`` as an answer to ``question``: by its own evidence, or that evidence
     after the earlier sentence that says who it names (``rag.coref``), or read with its story's title or lede;
@@ -208,7 +208,7 @@ def _proof(
     scores = relevance(question, list(own))
     if max(scores) >= min_relevance:
         return _Proof(own[scores.index(max(scores))])
-    before = earlier(paragraph) if earlier is not None else ()
+    before = attribute.paragraphs_before(story, paragraph)
     for sentence in dict.fromkeys(own[i] for i in range(len(own)) if own[i] in sentences(paragraph.text)):
         found = coref.antecedent(sentence, [p.text for p in before], claim)
         if found is not None and relevance(question, [found[2]])[0] >= min_relevance:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.attribute import Earlier, holder, mentions, same_person, speaker, texts_before
+from rag.attribute import Story, around, holder, mentions, same_person, speaker
 from rag.claims import best_evidence, support, term, terms
 from rag.index import Index
 from rag.records import Hit, Paragraph, Question
@@ -57,7 +57,8 @@ def on_topic(evidence: str, paragraph: str, question: Question, asked: str) -> b
     return bool(topic & (terms(evidence) | terms(after)))
 
 
-def speaks_to(question: Question, asked: str, paragraph: str, before: Sequence[str] = ()) -> bool:
+def speaks_to(question: Question, asked: str, paragraph: str, before: Sequence[str] = (),
+              after: Sequence[str] = ()) -> bool:
     """Whether ``paragraph`` gives ``asked``'s words (or narration about them) on what ``question`` asks about.
 
     >>> from rag.question import read
@@ -66,25 +67,27 @@ def speaks_to(question: Question, asked: str, paragraph: str, before: Sequence[s
     (True, False)
     """
     parts = sentences(paragraph) or [paragraph]
-    return any(is_theirs((speaker(x, paragraph, before), x), asked, paragraph, before)
+    return any(is_theirs((speaker(x, paragraph, before, after), x), asked, paragraph, before, after)
                and on_topic(x, paragraph, question, asked) for x in parts)
 
 
-def is_theirs(said: tuple[str | None, str], asked: str, paragraph: str = "", before: Sequence[str] = ()) -> bool:
-    """Whether evidence (its speaker, its sentence, of ``paragraph``) is ``asked``'s: they say it, or, said by no
-    one, it is about them ("Luther called the mass a gift": the subject of a claim)."""
+def is_theirs(said: tuple[str | None, str], asked: str, paragraph: str = "", before: Sequence[str] = (),
+              after: Sequence[str] = ()) -> bool:
+    """Whether evidence (its speaker, its sentence, of ``paragraph``; ``before``, ``after``: the texts of its
+    article around it) is ``asked``'s: they say it, or, said by no one, it is about them ("Luther called the mass
+    a gift": the subject of a claim)."""
     speaker, sentence = said
     if same_person(speaker or "", asked):
         return True
-    return speaker is None and mentions(sentence, asked, paragraph, before)
+    return speaker is None and mentions(sentence, asked, paragraph, before, after)
 
 
-def claim_speaker(claim: str, paragraph: Paragraph, earlier: Earlier | None, asked: str) -> tuple[str | None, str]:
+def claim_speaker(claim: str, paragraph: Paragraph, story: Story | None, asked: str) -> tuple[str | None, str]:
     """(who says the claim's evidence in ``paragraph``, that evidence sentence): a sentence supporting the claim
     that ``asked`` says if there is one (``rag.attribute``), else the best-supporting sentence and its speaker."""
-    before = texts_before(earlier, paragraph)
+    before, after = around(story, paragraph)
     parts = sentences(paragraph.text) or [paragraph.text]
     best = best_evidence(claim, paragraph.text)
     supporting = [x for x in parts if support(claim, x) >= 0.5] or [best]
-    said = [(speaker(x, paragraph.text, before), x) for x in sorted(supporting, key=lambda x: x != best)]
-    return next((t for t in said if is_theirs(t, asked, paragraph.text, before)), said[0])
+    said = [(speaker(x, paragraph.text, before, after), x) for x in sorted(supporting, key=lambda x: x != best)]
+    return next((t for t in said if is_theirs(t, asked, paragraph.text, before, after)), said[0])

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from rag import attribute, whose
-from rag.attribute import Earlier
+from rag.attribute import Story
 from rag.claims import drop_partial_sentence
 from rag.prompts import ABSTAIN_TEXT, SAID_BY_OTHER, said_not_found, undefang
 from rag.records import Answer, Citation, Completion, Context, Hit, Question, Timings
@@ -47,7 +47,7 @@ def as_sentence(question: Question, text: str) -> str:
     return f"{body} {question.predicate}."
 
 
-def in_full(text: str, citations: Sequence[Citation], earlier: Earlier | None) -> tuple[str, tuple[Citation, ...]]:
+def in_full(text: str, citations: Sequence[Citation], story: Story | None) -> tuple[str, tuple[Citation, ...]]:
     """The answer with a claim that is a bare surname ("Qalibaf [2]") given the full name its article uses
     ("Mohammad Baqer Qalibaf [2]"): news names a person in full once, then by surname.
 
@@ -62,7 +62,7 @@ def in_full(text: str, citations: Sequence[Citation], earlier: Earlier | None) -
     for c in citations:
         bare = MARKED.sub("", c.sentence).strip(" .,").removeprefix("and ").strip()
         if re.fullmatch(r"[A-ZÀ-Þ][\w'’-]+", bare):
-            article = [q.text for q in (*(earlier(c.paragraph) if earlier else ()), c.paragraph)]
+            article = [q.text for q in (*attribute.paragraphs_before(story, c.paragraph), c.paragraph)]
             full = attribute.full_name(bare, article)
             if full != bare:
                 text = re.sub(rf"\b{re.escape(bare)}(?=\s*\[{c.marker}\])", full, text, count=1)
@@ -72,7 +72,7 @@ def in_full(text: str, citations: Sequence[Citation], earlier: Earlier | None) -
 
 
 def in_their_words(
-    asked: str, citations: Sequence[Citation], earlier: Earlier | None
+    asked: str, citations: Sequence[Citation], story: Story | None
 ) -> tuple[str, tuple[Citation, ...]]:
     """(answer text, citations) to "what did ``asked`` say?": their name, then from each cited paragraph the
     sentence of theirs that verified the claim, with the next one if theirs too, verbatim, each marked; each
@@ -89,23 +89,24 @@ def in_their_words(
     quoted: list[str] = []
     words_of: dict[int, str] = {}
     for c in {c.marker: c for c in citations}.values():
-        before = attribute.texts_before(earlier, c.paragraph)
+        before, after = attribute.around(story, c.paragraph)
         parts = sentences(c.paragraph.text) or [c.paragraph.text]
         at = next((i for i, x in enumerate(parts) if x in c.evidence), None)
         if at is None:
             continue
         theirs = [parts[at]]
-        if at + 1 < len(parts) and attribute.same_person(attribute.speaker(parts[at + 1], c.paragraph.text, before)
-                                                          or "", asked):
+        text_ = c.paragraph.text
+        if at + 1 < len(parts) and attribute.same_person(attribute.speaker(parts[at + 1], text_, before, after) or "",
+                                                          asked):
             theirs.append(parts[at + 1])
-        words_ = " ".join(x if attribute.mentions(x, asked, c.paragraph.text, before) else _quoted(x) for x in theirs)
+        words_ = " ".join(x if attribute.mentions(x, asked, text_, before, after) else _quoted(x) for x in theirs)
         words_of[c.marker] = words_
         if words_ not in quoted:
             quoted.append(f"{words_} [{c.marker}]")
     if not quoted:
         return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), tuple(citations)
     cited = tuple(replace(c, sentence=words_of[c.marker]) if c.marker in words_of else c for c in citations)
-    article = [q.text for c in citations for q in (*(earlier(c.paragraph) if earlier else ()), c.paragraph)]
+    article = [q.text for c in citations for q in (*attribute.paragraphs_before(story, c.paragraph), c.paragraph)]
     said = " ".join(quoted)
     if attribute.surname(asked) in said.casefold():  # "Orlik said the state would ...": it names them already
         return said, cited
@@ -147,7 +148,7 @@ def answer_from(
     relevance: Relevance | None = None,
     min_relevance: float = 0.0,
     *,
-    earlier: Earlier | None = None,
+    story: Story | None = None,
     asked: str | None = None,
 ) -> Answer:
     """The model's raw answer verified against the shown paragraphs (``hits[i]`` was passage ``[i + 1]``).
@@ -162,16 +163,16 @@ def answer_from(
         return abstention(question.text, hits, timings, model, **details)
     shown = [h.paragraph for h in hits]
     verified = verify(said, shown, question, min_support, relevance=relevance, min_relevance=min_relevance,
-                      earlier=earlier, asked=asked)
+                      story=story, asked=asked)
     text, citations = verified.text, verified.citations
     if question.kind == "person":  # a person is named in full ("Qalibaf" -> "Mohammad Baqer Qalibaf")
-        text, citations = in_full(text, citations, earlier)
+        text, citations = in_full(text, citations, story)
     short = strip_markers(text)  # the verified claim itself, also when the text gives the speaker's words
     if citations and asked:  # what someone said is shown in their words, not the model's
-        text, citations = in_their_words(asked, citations, earlier)
+        text, citations = in_their_words(asked, citations, story)
     if not citations and verified.elsewhere and asked:
         other, speaker = verified.elsewhere[0]
-        article = [*(earlier(other.paragraph) if earlier else ()), other.paragraph]
+        article = [*attribute.paragraphs_before(story, other.paragraph), other.paragraph]
         speaker = attribute.full_name(speaker, [p.text for p in article])
         words_ = other.evidence.strip().strip("“”\"")
         text = SAID_BY_OTHER.format(speaker=speaker, asked=asked, words=words_)
@@ -201,7 +202,7 @@ def verified(res: Resources, question: Question, completion: Completion, shown: 
     s, hits = res.settings, shown.hits
     relevance = res.reranker.score if s.rerank else None
     answer = answer_from(question, completion, hits, timings, s.min_support, s.model, relevance, s.min_relevance,
-                         earlier=res.index.before, asked=whose.asked_person(question, hits, res.index))
+                         story=res.index.article_of, asked=whose.asked_person(question, hits, res.index))
     if answer.abstained:  # the closest paragraphs are retrieval's, not a story's unranked others (rag.story)
         ranked = tuple(h for h in answer.hits if h.rank_score is not None or h.relevance is not None)
         answer = replace(answer, hits=ranked or answer.hits)

@@ -287,3 +287,33 @@ def test_the_asked_persons_paragraphs_are_shown_beyond_the_best_hit(
     assert "aluminium ladder" not in shown("How did thieves break into the Verbeke Museum in Ghent?")  # no one asked
     on_it = shown("What did Inspector Lotte Claes say about the two masked men who climbed onto the roof?")
     assert "masked men" in on_it and "aluminium ladder" not in on_it  # her words on it are shown: nothing more
+
+
+GRANTS = """---
+title: Germany to cut heat-pump grants
+date: 2026-03-10
+---
+
+Germany will cut the grant households receive for installing a heat pump by a third from July.
+
+"We cannot keep paying half the bill for every boiler," the German economy minister told a news conference.
+
+She then argued that the money saved should go into training installers.
+
+Installers reacted with alarm. Dorothea Kampfer of the installers' federation said apprentices take years to train.
+
+The minister, Friederike Stallbaum, has been under pressure since taking office in January.
+"""
+
+
+def test_the_paragraph_going_on_with_the_asked_persons_words_is_shown(
+    make_engine: Callable[..., Engine], seeds: Path
+) -> None:
+    """ "She then argued ..." goes on with the minister's words after her quote, and the minister is named only two
+    paragraphs later: shown with the quote it continues, and verified as hers."""
+    (seeds / "grants.md").write_text(GRANTS, encoding="utf-8")
+    engine = make_engine("training installers [2].", k=1)
+    answer = engine.ask("According to the German economy minister, what should the money saved on the grant pay for?")
+    shown = engine.llm.prompts[0].rsplit("Passages:\n", 1)[1]
+    assert "She then argued that the money saved should go into training installers." in shown
+    assert not answer.abstained and answer.citations[0].paragraph.text.startswith("She then argued")

@@ -145,12 +145,12 @@ def test_a_claim_is_verified_with_the_earlier_paragraph_that_says_who_hussein_is
     options = dict(relevance=relevance, min_relevance=0.9)
     alone = checked("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options)
     assert alone.citations == ()  # "a meeting between Hussein and ...": the minister is never named
-    both = checked("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
+    both = checked("Mohammad Baqer Qalibaf [1].", [meeting], QUESTION, **options, story=lambda p: [minister, meeting])
     (c,) = both.citations
     assert both.text == "Mohammad Baqer Qalibaf [1]." and c.paragraph == meeting and c.antecedent == minister
     assert c.paragraphs == (minister, meeting) and c.evidence.startswith("On Saturday, Iraqi Foreign Minister")
     # The minister himself is still not an answer to who met him, antecedent or not.
-    hussein = checked("Fuad Hussein [1].", [meeting], QUESTION, **options, earlier=lambda p: [minister])
+    hussein = checked("Fuad Hussein [1].", [meeting], QUESTION, **options, story=lambda p: [minister, meeting])
     assert hussein.citations == ()
 
 
@@ -165,9 +165,10 @@ def test_a_description_of_the_claim_is_read_with_the_name_it_describes_and_nothi
     options = dict(relevance=lambda q, texts: [float("Vranov Motors" in s) for s in texts], min_relevance=0.9)
     alone = checked("Tereza Holubova [1].", [chief], question, **options)
     assert alone.citations == ()  # "the carmaker" alone does not say which
-    (c,) = checked("Tereza Holubova [1].", [chief], question, **options, earlier=lambda p: [lede]).citations
+    story = {"story": lambda p: [lede, chief, other]}
+    (c,) = checked("Tereza Holubova [1].", [chief], question, **options, **story).citations
     assert c.paragraph == chief and c.antecedent == lede and c.evidence.startswith("The lab was paid for")
-    assert checked("Jitka Maresova [1].", [other], question, **options, earlier=lambda p: [lede]).citations == ()
+    assert checked("Jitka Maresova [1].", [other], question, **options, **story).citations == ()
 
 
 QUOTES = [
@@ -245,11 +246,29 @@ def test_a_described_speaker_is_resolved_by_an_apposition_and_is_nobody_else() -
                  "their prices would be removed from the list.")
     question = "What did Friederike Stallbaum warn would happen to installers?"
     mine = checked("removed from the list [1].", [said], question, asked="Friederike Stallbaum",
-                   earlier=lambda p: [named])
+                   story=lambda p: [named, said])
     assert mine.citations and not mine.elsewhere
     unnamed = checked("removed from the list [1].", [said], question, asked="Friederike Stallbaum",
-                      relevance=lambda q, texts: [1.0] * len(texts), min_relevance=0.5, earlier=lambda p: [])
+                      relevance=lambda q, texts: [1.0] * len(texts), min_relevance=0.5, story=lambda p: [said])
     assert not unnamed.citations and not unnamed.elsewhere  # the minister unnamed: neither hers nor another's
+
+
+def test_a_described_speaker_is_named_by_a_later_paragraph() -> None:
+    """News describes a speaker first and names them paragraphs later: "He also proposed" after "..., the Dutch
+    housing minister said" is Thijmen Brakkee's, named by "The minister, Thijmen Brakkee," two paragraphs on."""
+    said = _p(1, '"A student on a waiting list is a student we have failed," the Dutch housing minister said.')
+    proposed = _p(2, "He also proposed a temporary cap on rents for converted rooms of 550 euros a month.")
+    union = _p(3, '"It is too high," said Sanne Vleugels, the union\'s chair. She called for a cap of 450 euros.')
+    named = _p(4, "The minister, Thijmen Brakkee, said the first conversions could be ready in 2027.")
+    article = [said, proposed, union, named]
+    question = "What rent limit did Thijmen Brakkee propose for converted rooms?"
+    options = dict(relevance=lambda q, texts: [1.0] * len(texts), min_relevance=0.5, asked="Thijmen Brakkee")
+    his = checked("550 euros a month [1].", [proposed], question, **options, story=lambda p: article)
+    assert [c.paragraph for c in his.citations] == [proposed]
+    hers = checked("450 euros [1].", [union], question, **options, story=lambda p: article)
+    assert not hers.citations  # Vleugels's words, not his
+    unnamed = checked("550 euros a month [1].", [proposed], question, **options, story=lambda p: article[:3])
+    assert not unnamed.citations  # never named: the minister is nobody, so not Brakkee
 
 
 DANUBE = [
