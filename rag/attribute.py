@@ -336,18 +336,14 @@ def full_name(name: str, texts: Sequence[str]) -> str:
     return name
 
 
-def paragraphs_before(story: Story | None, paragraph: Paragraph) -> Sequence[Paragraph]:
-    """The paragraphs before ``paragraph`` in its article, in order (none without ``story``)."""
+def sides(story: Story | None, paragraph: Paragraph) -> tuple[Sequence[Paragraph], Sequence[Paragraph]]:
+    """The paragraphs before ``paragraph`` in its article and those after it, in order (none without ``story``)."""
     article = story(paragraph) if story is not None else ()
     at = next((i for i, p in enumerate(article) if p.id == paragraph.id), len(article))
-    return article[:at]
+    return article[:at], article[at + 1 :]
 
 
 def around(story: Story | None, paragraph: Paragraph) -> tuple[list[str], list[str]]:
-    """The texts of the paragraphs before ``paragraph`` in its article and of those after it (none without
-    ``story``): who "he" or "the minister" is may be said on either side."""
-    article = story(paragraph) if story is not None else ()
-    at = next((i for i, p in enumerate(article) if p.id == paragraph.id), len(article))
-    return [p.text for p in article[:at]], [p.text for p in article[at + 1 :]]
-
-
+    """The texts of ``sides``: who "he" or "the minister" is may be said before a paragraph or after it."""
+    before, after = sides(story, paragraph)
+    return [p.text for p in before], [p.text for p in after]

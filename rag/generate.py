@@ -183,15 +183,13 @@ def goes_on(index: Index, paragraph: Paragraph, person: str) -> Paragraph | None
     quote): news splits one person's argument over paragraphs, the answer is often in the second, and the second
     cannot be read without the first. A paragraph that names them afresh ("Claes said detectives ...") starts
     another point, shown only if it ranks (``theirs``). None otherwise."""
-    article = index.article_of(paragraph)
-    at = next((i for i, p in enumerate(article) if p.id == paragraph.id), len(article))
-    if at + 1 >= len(article):
+    earlier, after = attribute.sides(index.article_of, paragraph)
+    if not after:
         return None
-    nxt, before = article[at + 1], [p.text for p in article[:at]]
+    nxt, before, later = after[0], [p.text for p in earlier], [p.text for p in after[1:]]
     opening = (sentences(nxt.text) or [nxt.text])[0]
     if attribute.is_name(attribute.clause(opening) or "Nobody"):
         return None  # named afresh (or said by no one): a paragraph of its own
-    later = [p.text for p in article[at + 2 :]]
     if not attribute.quotes(paragraph.text, person, before, [nxt.text, *later]):
         return None
     said = attribute.speaker(opening, nxt.text, [*before, paragraph.text], later)

@@ -208,7 +208,7 @@ def _proof(
     scores = relevance(question, list(own))
     if max(scores) >= min_relevance:
         return _Proof(own[scores.index(max(scores))])
-    before = attribute.paragraphs_before(story, paragraph)
+    before = attribute.sides(story, paragraph)[0]
     for sentence in dict.fromkeys(own[i] for i in range(len(own)) if own[i] in sentences(paragraph.text)):
         found = coref.antecedent(sentence, [p.text for p in before], claim)
         if found is not None and relevance(question, [found[2]])[0] >= min_relevance:

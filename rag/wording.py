@@ -62,7 +62,7 @@ def in_full(text: str, citations: Sequence[Citation], story: Story | None) -> tu
     for c in citations:
         bare = MARKED.sub("", c.sentence).strip(" .,").removeprefix("and ").strip()
         if re.fullmatch(r"[A-ZÀ-Þ][\w'’-]+", bare):
-            article = [q.text for q in (*attribute.paragraphs_before(story, c.paragraph), c.paragraph)]
+            article = [q.text for q in (*attribute.sides(story, c.paragraph)[0], c.paragraph)]
             full = attribute.full_name(bare, article)
             if full != bare:
                 text = re.sub(rf"\b{re.escape(bare)}(?=\s*\[{c.marker}\])", full, text, count=1)
@@ -106,7 +106,7 @@ def in_their_words(
     if not quoted:
         return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), tuple(citations)
     cited = tuple(replace(c, sentence=words_of[c.marker]) if c.marker in words_of else c for c in citations)
-    article = [q.text for c in citations for q in (*attribute.paragraphs_before(story, c.paragraph), c.paragraph)]
+    article = [q.text for c in citations for q in (*attribute.sides(story, c.paragraph)[0], c.paragraph)]
     said = " ".join(quoted)
     if attribute.surname(asked) in said.casefold():  # "Orlik said the state would ...": it names them already
         return said, cited
@@ -172,7 +172,7 @@ def answer_from(
         text, citations = in_their_words(asked, citations, story)
     if not citations and verified.elsewhere and asked:
         other, speaker = verified.elsewhere[0]
-        article = [*attribute.paragraphs_before(story, other.paragraph), other.paragraph]
+        article = [*attribute.sides(story, other.paragraph)[0], other.paragraph]
         speaker = attribute.full_name(speaker, [p.text for p in article])
         words_ = other.evidence.strip().strip("“”\"")
         text = SAID_BY_OTHER.format(speaker=speaker, asked=asked, words=words_)
