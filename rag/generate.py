@@ -188,8 +188,9 @@ def goes_on(index: Index, paragraph: Paragraph, person: str) -> Paragraph | None
         return None
     nxt, before, later = after[0], [p.text for p in earlier], [p.text for p in after[1:]]
     opening = (sentences(nxt.text) or [nxt.text])[0]
-    if attribute.is_name(attribute.clause(opening) or "Nobody"):
-        return None  # named afresh (or said by no one): a paragraph of its own
+    who = attribute.clause(opening)
+    if who is None or attribute.is_name(who):
+        return None  # said by no one, or named afresh: a paragraph of its own
     if not attribute.quotes(paragraph.text, person, before, [nxt.text, *later]):
         return None
     said = attribute.speaker(opening, nxt.text, [*before, paragraph.text], later)
