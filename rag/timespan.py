@@ -41,11 +41,15 @@ def window(text: str, as_of: dt.date) -> Window | None:
     ('2025-07-01', '2025-07-31')
     >>> str(window("Which company recently cut jobs?", day).first), window("Who met him in Paris?", day)
     ('2025-07-15', None)
+    >>> window("Who decided against running for governor in 2026?", day) is None
+    True
     """
     for match in _PHRASE.finditer(text):
         phrase = match.group(0)
         when = _dates(_PREPOSITION.sub("", phrase), as_of)
-        if when is not None:
+        # A time after the day asked on ("running for governor in 2026") is when something will happen, not
+        # when it was reported: no window of publication dates.
+        if when is not None and when[0] <= as_of:
             return Window(first=when[0], last=when[1], phrase=phrase)
     recent = _RECENT.search(text)
     if recent:

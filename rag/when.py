@@ -37,7 +37,7 @@ from dataclasses import replace
 import numpy as np
 
 from rag.index import Index
-from rag.records import Answer, Found, Hit, Question, Window
+from rag.records import Answer, Found, Hit, Paragraph, Question, Window
 from rag.timespan import RECENT_DAYS
 
 PREFER_BONUS = 0.1  # added to the rank score of a hit inside the window
@@ -94,6 +94,28 @@ def inside(hit: Hit, when: Window) -> bool:
     """The hit's paragraph is dated within the window (undated ones never are)."""
     date = hit.paragraph.date[:10]
     return bool(date) and str(when.first) <= date <= str(when.last)
+
+
+def reports(paragraph: Paragraph, when: Window | None) -> bool:
+    """Whether ``paragraph`` may report what happened in ``when``: it was not published long before it.
+
+    A claim about "this week" is not verified by an article from two months ago, however well its sentence
+    matches (news-2025's tuning split: "a startup recently added which creature to its list?" answered from an
+    April story of another creature; "which state was drenched this week?" from a storm five weeks earlier).
+    Follow-ups of a story begun earlier are common (the week's quiz asks about news reported days before it),
+    so a paragraph counts as too early only if published more than the window's own length before it starts:
+    "this week" takes the two weeks before the day asked, "recently" (30 days) the 60. Undated paragraphs and
+    questions that name no time are never too early (their age or the time asked about is unknown).
+
+    >>> week = Window(first=dt.date(2025, 8, 8), last=dt.date(2025, 8, 14), phrase="this week")
+    >>> def p(date): return Paragraph(id="a:1", article_id="a", article_title="", number=1, text="", date=date)
+    >>> reports(p("2025-08-01"), week), reports(p("2025-07-31"), week), reports(p(""), week)
+    (True, False, True)
+    """
+    if when is None or not paragraph.date:
+        return True
+    span = when.last - when.first + dt.timedelta(days=1)
+    return paragraph.date[:10] >= str(when.first - span)
 
 
 def prefer(hits: Sequence[Hit], when: Window | None, bonus: float) -> list[Hit]:
