@@ -18,9 +18,6 @@ every claim (``rag.claims``):
 - if none does, the claim is unsupported: it is removed from the answer (a
   sentence left with no supported claim goes whole) and reported in
   ``Verified.unsupported``;
-- a paragraph whose story's headline answers the question without naming
-  the claim verifies nothing (``headline_disagrees``): its story says
-  something else is the answer;
 - a paragraph published long before the time the question names ("this
   week", "recently") verifies nothing: it cannot report it (``rag.when.reports``);
 - a claim that names the question's own object ("who met the minister?"
@@ -121,8 +118,7 @@ def verify(
         if supported and relevance is not None and min_relevance > 0:
             proofs = {t[2].id: _proof(claim.text, t[2], text, relevance, min_support, min_relevance, story)
                       for t in supported}
-            relevant = [t for t in supported if proofs[t[2].id] is not None
-                        and not headline_disagrees(claim.text, t[2].article_title, text, relevance, min_relevance)]
+            relevant = [t for t in supported if proofs[t[2].id] is not None]
         if supported and asked:
             # The asked person's own words on the question's topic answer it, whatever the cross-encoder makes of
             # a sentence that does not restate the question; another speaker's words must also answer it.
@@ -234,33 +230,6 @@ def _proof(
         if read[best] >= min_relevance and scores[best] >= STORY_FLOOR:
             return _Proof(own[best], context=line)
     return None
-
-
-def headline_disagrees(claim: str, title: str, question: str, relevance: Relevance, min_relevance: float) -> bool:
-    """Whether a story's headline answers ``question`` by itself without naming ``claim``: its story then states
-    another answer, and a sentence of it that merely mentions the claim on the question's topic verifies nothing.
-
-    A headline is the story's main statement. "Seattle Kraken mascot, player interrupted by bear during filming"
-    answers "the mascot had a close encounter with which animal?"; the mascot's name "Buoy", in a sentence the
-    cross-encoder rates 1.0 for the question, does not. On news-2025's tuning split this held for 4 of its 13
-    wrong verified answers ("woolly mammoth" under "Extinct New Zealand bird latest species Colossal wants to
-    bring back") and for none of its 18 right ones. A headline that only names the question's subject ("Lens" for
-    "what is a lens?", a SQuAD article title) states no answer, so it must name something the question does not.
-    Trade-off: a headline naming the answer by description ("French president's lawsuit" for Emmanuel Macron)
-    disagrees if the cross-encoder rates it as answering; on that split it rated that one 0.83, under 0.9.
-
-    >>> rated = lambda question, texts: [0.99 if "bear" in t else 0.01 for t in texts]
-    >>> title = "Seattle Kraken mascot, player interrupted by bear during filming"
-    >>> q = "The Seattle Kraken mascot had a close encounter with which animal?"
-    >>> headline_disagrees("Buoy", title, q, rated, 0.9), headline_disagrees("a bear", title, q, rated, 0.9)
-    (True, False)
-    >>> headline_disagrees("Buoy", "Seattle Kraken mascot", q, rated, 0.9)  # names nothing the question does not
-    False
-    """
-    named = set(words(title))
-    if not named - set(words(question)) or named & set(words(claim)):
-        return False
-    return relevance(question, [title])[0] >= min_relevance
 
 
 def echoes_question(claim: str, paragraph: str, question: Question) -> bool:
