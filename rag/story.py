@@ -36,7 +36,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag import language
+from rag import language, when
 from rag.index import Index
 from rag.records import Hit, Question
 from rag.resources import Resources
@@ -59,6 +59,9 @@ LABELS = {
 def lead(res: Resources, question: Question, query: np.ndarray, hits: Sequence[Hit]) -> Hit | None:
     """The hit whose story is read whole: of the first ``STORIES`` (one per story), the one whose title followed by
     its sentence closest to the question the cross-encoder rates best (the first hit without a reranker)."""
+    # A story published long before the time the question names cannot report it (``when.reports``), so it
+    # cannot verify an answer either: read one that can.
+    hits = [h for h in hits if when.reports(h.paragraph, question.window)]
     if not hits or not res.settings.rerank:
         return hits[0] if hits else None
     first = list(hits[:STORIES])

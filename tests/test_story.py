@@ -114,3 +114,27 @@ def test_a_second_call_is_announced_by_what_it_reads_so_its_draft_replaces_the_f
     assert len(engine.llm.prompts) == 2 and kinds[-1] == "Answer"
     between = kinds[drafts[0]:drafts[-1]]
     assert "Evidence" in between  # the page clears the first call's draft there (rag.ui.chat)
+
+
+def test_the_story_read_is_one_that_can_report_the_time_asked_about() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.question import read
+    from rag.records import Hit, Paragraph
+    from rag.story import lead
+
+    def hit(article: str, date: str) -> Hit:
+        p = Paragraph(id=f"{article}:1", article_id=article, article_title="Harbour board vote", number=1,
+                      text="Board member Colleen Hart voted against the expansion.", date=date)
+        return Hit(paragraph=p, score=0.5)
+
+    index = SimpleNamespace(sentences_of=lambda pid: ([], np.zeros((0, 2))))
+    res = SimpleNamespace(settings=SimpleNamespace(rerank=True), index=index, reranker=FakeReranker())
+    old, new = hit("january", "2026-01-05"), hit("march", "2026-03-02")
+    this_week = read("Who voted against the expansion this week?", dt.date(2026, 3, 4), dates=True)
+    assert lead(res, this_week, np.zeros(2), [old, new]) == new  # January cannot report this week's vote
+    anytime = read("Who voted against the expansion?", dt.date(2026, 3, 4), dates=True)
+    assert lead(res, anytime, np.zeros(2), [old, new]) == old  # ties go to the better-ranked hit
