@@ -9,9 +9,11 @@ it (``prefer``): on ``news-2025`` a paragraph holding the answer was dated
 within the week before the quiz for fewer than half of the questions (news
 is reported before the week that asks about it, and archives hold background
 pieces), so a filter would lose the other half (``docs/decisions.md``).
-Undated paragraphs are never inside a window. What the window changes for
-the user is said in the answer (``note``): an answer drawn from before the
-window, or nothing in the archive from it at all.
+Undated paragraphs are never inside a window. One published long before the
+window cannot report it, so it verifies no answer (``reports``, read by
+``rag.verify``). What the window changes for the user is said in the answer
+(``note``): an answer drawn from before the window, or nothing in the archive
+from it at all.
 
 A question asked of a *current* archive (one holding articles from the
 month before ``as_of``) is about the news of its day, even with no time
