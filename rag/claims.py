@@ -18,6 +18,7 @@ is about.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,13 +43,19 @@ def term(word: str) -> str:
     """A content word reduced so that an answer's wording matches the paragraph's.
 
     Number words become digits and common suffixes go (a crude stemmer: it only
-    has to make "painting" meet "painted", not to be linguistics).
+    has to make "painting" meet "painted", not to be linguistics). Accents go
+    too: outlets (and the model copying a headline) write "Nestlé" where the
+    paragraph has "Nestle", "Leixões" where another has "Leixoes".
 
     >>> [term(w) for w in ("three", "painting", "painted", "conservation", "conserve", "kurdish")]
     ['3', 'paint', 'paint', 'conserv', 'conserv', 'kurdish']
+    >>> term("nestlé") == term("nestle"), term("leixões") == term("leixoes")
+    (True, True)
     """
     if word in _NUMBERS:
         return _NUMBERS[word]
+    if not word.isascii():
+        word = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
     stem = _SUFFIX.sub("", word)
     stem = stem if len(stem) >= 4 else word
     return stem[:-1] if stem.endswith("e") and len(stem) > 4 else stem

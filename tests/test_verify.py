@@ -67,6 +67,15 @@ def test_answer_worded_differently_from_the_paragraph_is_supported() -> None:
     assert verify("Four [1].", shown, "how many species?")[1] == ()  # a different number is still not supported
 
 
+def test_a_name_written_with_or_without_its_accents_is_the_same_name() -> None:
+    # Outlets (and a model copying one of them) write "Nestlé" where a paragraph has "Nestle", "Leixoes" for "Leixões".
+    shown = [_p(1, "Nestle fired chief executive Laurent Freixe on Monday."), _p(2, "Two ships went to Leixões.")]
+    text, cites, unsupported = verify("Nestlé [1].", shown, "Which company fired its chief executive?")
+    assert text == "Nestlé [1]." and cites[0].paragraph.id == "a:1" and unsupported == ()
+    text, cites, _ = verify("Leixoes [1].", shown, "Where did the ships go?")
+    assert text == "Leixoes [1]." and cites[0].paragraph.id == "a:2"
+
+
 def test_picking_one_of_the_questions_options_is_an_answer() -> None:
     shown = [_p(1, "The Broncos beat the Steelers in the divisional round.")]
     _, cites, _ = verify("The Broncos [1].", shown, "Which team won the divisional round, the Broncos or the Steelers?")
