@@ -110,10 +110,11 @@ _CAPITALISED = re.compile(r"(?<!^)\b[A-ZÀ-Þ][\w'’-]+")
 _NOUN_KINDS = {
     "person": "person people man woman men women minister official leader player politician president chief "
               "executive director spokesman spokeswoman member members candidate author writer reporter actor "
-              "singer coach manager judge lawyer officer senator governor mayor ceo founder winner",
+              "singer coach manager judge lawyer officer senator governor mayor ceo founder winner artist musician "
+              "rapper athlete celebrity billionaire scientist",
     "organisation": "company companies firm organisation organization group team party agency outlet newspaper "
                     "bank union network brand club airline carrier manufacturer publisher broadcaster channel "
-                    "institution university school retailer business",
+                    "institution university school retailer business giant startup chain maker automaker",
     "place": "country countries city cities state states nation region town place port island province county "
              "capital continent location village district area venue",
     "date": "year date day month decade century week",
@@ -207,6 +208,8 @@ def answer_kind(text: str) -> tuple[str, bool]:
     (('person', False), ('person', True))
     >>> answer_kind("When did the strike end?"), answer_kind("What did she say?")
     (('date', False), ('other', False))
+    >>> answer_kind("Which tech giant unveiled glasses?"), read("It killed millions of which sea creature?").category
+    (('organisation', False), 'creature')
     """
     doc = language.doc(text)
     for token in doc:
@@ -236,6 +239,9 @@ def _head_noun(wh):
         return wh.head
     nxt = wh.nbor() if wh.i + 1 < len(wh.doc) else None
     if wh.lower_ in ("which", "what") and nxt is not None and nxt.pos_ == "NOUN":
+        # "which sea creature" with "which" hung elsewhere: the noun after it modifies the head noun
+        while nxt.dep_ == "compound" and nxt.head.pos_ == "NOUN" and nxt.head.i > nxt.i:
+            nxt = nxt.head
         return nxt
     return None
 
