@@ -343,6 +343,11 @@ def sides(story: Story | None, paragraph: Paragraph) -> tuple[Sequence[Paragraph
     return article[:at], article[at + 1 :]
 
 
+def so_far(story: Story | None, paragraph: Paragraph) -> list[str]:
+    """The texts of ``paragraph``'s article up to and including it: where a name it shortens was given in full."""
+    return [p.text for p in (*sides(story, paragraph)[0], paragraph)]
+
+
 def around(story: Story | None, paragraph: Paragraph) -> tuple[list[str], list[str]]:
     """The texts of ``sides``: who "he" or "the minister" is may be said before a paragraph or after it."""
     before, after = sides(story, paragraph)

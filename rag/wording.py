@@ -62,8 +62,7 @@ def in_full(text: str, citations: Sequence[Citation], story: Story | None) -> tu
     for c in citations:
         bare = MARKED.sub("", c.sentence).strip(" .,").removeprefix("and ").strip()
         if re.fullmatch(r"[A-ZÀ-Þ][\w'’-]+", bare):
-            article = [q.text for q in (*attribute.sides(story, c.paragraph)[0], c.paragraph)]
-            full = attribute.full_name(bare, article)
+            full = attribute.full_name(bare, attribute.so_far(story, c.paragraph))
             if full != bare:
                 text = re.sub(rf"\b{re.escape(bare)}(?=\s*\[{c.marker}\])", full, text, count=1)
                 c = replace(c, sentence=c.sentence.replace(bare, full))
@@ -106,7 +105,7 @@ def in_their_words(
     if not quoted:
         return " ".join(f"{strip_markers(c.sentence)} [{c.marker}]" for c in citations), tuple(citations)
     cited = tuple(replace(c, sentence=words_of[c.marker]) if c.marker in words_of else c for c in citations)
-    article = [q.text for c in citations for q in (*attribute.sides(story, c.paragraph)[0], c.paragraph)]
+    article = [text for c in citations for text in attribute.so_far(story, c.paragraph)]
     said = " ".join(quoted)
     if attribute.surname(asked) in said.casefold():  # "Orlik said the state would ...": it names them already
         return said, cited
@@ -172,8 +171,7 @@ def answer_from(
         text, citations = in_their_words(asked, citations, story)
     if not citations and verified.elsewhere and asked:
         other, speaker = verified.elsewhere[0]
-        article = [*attribute.sides(story, other.paragraph)[0], other.paragraph]
-        speaker = attribute.full_name(speaker, [p.text for p in article])
+        speaker = attribute.full_name(speaker, attribute.so_far(story, other.paragraph))
         words_ = other.evidence.strip().strip("“”\"")
         text = SAID_BY_OTHER.format(speaker=speaker, asked=asked, words=words_)
         citations, short = (replace(other, marker=1, sentence=text),), ""
