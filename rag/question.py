@@ -210,6 +210,8 @@ def answer_kind(text: str) -> tuple[str, bool]:
     (('date', False), ('other', False))
     >>> answer_kind("Which tech giant unveiled glasses?"), read("It killed millions of which sea creature?").category
     (('organisation', False), 'creature')
+    >>> answer_kind("Which Norwegian ports do ships use?"), answer_kind("Which of these nations did not qualify?")
+    (('place', True), ('place', True))
     """
     doc = language.doc(text)
     for token in doc:
@@ -234,16 +236,24 @@ def answer_kind(text: str) -> tuple[str, bool]:
 
 
 def _head_noun(wh):
-    """The noun a wh-determiner qualifies ("which *country*"), or the noun after "what/which" + "of the"."""
+    """The noun a wh-word asks for: the noun a wh-determiner qualifies in the parse ("which *country*"), else the
+    last noun of the words right after it ("which sea *creature*", "in which Czech *towns*") or after "which of"
+    ("which of these *nations*"): the small parser often hangs "which" on a preposition or the verb."""
     if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN"):
         return wh.head
-    nxt = wh.nbor() if wh.i + 1 < len(wh.doc) else None
-    if wh.lower_ in ("which", "what") and nxt is not None and nxt.pos_ == "NOUN":
-        # "which sea creature" with "which" hung elsewhere: the noun after it modifies the head noun
-        while nxt.dep_ == "compound" and nxt.head.pos_ == "NOUN" and nxt.head.i > nxt.i:
-            nxt = nxt.head
-        return nxt
-    return None
+    doc, i = wh.doc, wh.i + 1
+    if wh.lower_ not in ("which", "what"):
+        return None
+    if i < len(doc) and doc[i].lower_ == "of":
+        i += 1
+        while i < len(doc) and doc[i].pos_ == "DET":
+            i += 1
+    run = []
+    while i < len(doc) and doc[i].pos_ in ("ADJ", "PROPN", "NOUN", "NUM"):
+        run.append(doc[i])
+        i += 1
+    nouns = [t for t in run if t.pos_ == "NOUN"]
+    return nouns[-1] if nouns else None
 
 
 def header_field(text: str, refers: bool = False) -> str | None:
