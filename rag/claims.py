@@ -44,7 +44,7 @@ def term(word: str) -> str:
 
     Number words become digits and common suffixes go (a crude stemmer: it only
     has to make "painting" meet "painted", not to be linguistics). Accents go
-    too: outlets (and the model copying a headline) write "Nestlé" where the
+    too: outlets (and the model, copying one of them) write "Nestlé" where the
     paragraph has "Nestle", "Leixões" where another has "Leixoes".
 
     >>> [term(w) for w in ("three", "painting", "painted", "conservation", "conserve", "kurdish")]

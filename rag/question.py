@@ -248,12 +248,11 @@ def _head_noun(wh):
         i += 1
         while i < len(doc) and doc[i].pos_ == "DET":
             i += 1
-    run = []
+    last = None
     while i < len(doc) and doc[i].pos_ in ("ADJ", "PROPN", "NOUN", "NUM"):
-        run.append(doc[i])
+        last = doc[i] if doc[i].pos_ == "NOUN" else last
         i += 1
-    nouns = [t for t in run if t.pos_ == "NOUN"]
-    return nouns[-1] if nouns else None
+    return last
 
 
 def header_field(text: str, refers: bool = False) -> str | None:
