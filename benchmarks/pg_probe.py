@@ -26,6 +26,7 @@ project: nothing here is what ``ask()`` runs. Scale comes later
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import tempfile
@@ -60,6 +61,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="a built index folder (its manifest.json)")
     parser.add_argument("--questions", type=Path, required=True, help="a .jsonl file with a 'question' per line")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="the archive this many times over: each copy's vectors with small noise, renormalised")
+    parser.add_argument("--sparse", action="store_true", help="also time BM25 as sparsevec rows (an exact scan)")
+    parser.add_argument("--weekly", action="store_true",
+                        help="piece rows in one partition a week (and one for undated rows), each with its own HNSW")
     args = parser.parse_args()
     import pgserver  # the store extra
     import psycopg
@@ -68,9 +74,21 @@ def main() -> int:
     gen = args.index / manifest["generation"]
     pieces, owners = np.load(gen / "vectors.npy", mmap_mode="r"), np.load(gen / "owners.npy")
     days = np.array([(json.loads(x).get("date") or "")[:10] for x in (gen / "paragraphs.jsonl").open()])
-    row_days = days[owners]
     bm25 = args.index / "bm25"
     data, ind, ptr = (np.load(bm25 / f"{n}.csc.index.npy") for n in ("data", "indices", "indptr"))
+    if args.copies > 1:  # distinct vectors per copy; the same dates, and each copy's own postings
+        rng, n = np.random.default_rng(0), len(days)
+        noisy = [np.asarray(pieces)] + [np.asarray(pieces) + rng.normal(0, 0.02, pieces.shape).astype(np.float32)
+                                         for _ in range(args.copies - 1)]
+        pieces = np.concatenate([v / np.linalg.norm(v, axis=1, keepdims=True) for v in noisy])
+        owners = np.concatenate([owners + c * n for c in range(args.copies)])
+        days = np.tile(days, args.copies)
+        lengths = np.diff(ptr)
+        ind = np.concatenate([np.concatenate([ind[ptr[t] : ptr[t + 1]] + c * n for c in range(args.copies)])
+                              for t in range(len(ptr) - 1)])
+        data = np.concatenate([np.tile(data[ptr[t] : ptr[t + 1]], args.copies) for t in range(len(ptr) - 1)])
+        ptr = np.concatenate([[0], np.cumsum(lengths * args.copies)])
+    row_days = days[owners]
     vocab = json.loads((bm25 / "vocab.index.json").read_text())
     questions = [json.loads(x)["question"] for x in args.questions.open(encoding="utf-8")]
     queries = NumpyMiniLM().embed(questions)
@@ -86,7 +104,19 @@ def main() -> int:
                 cur.execute("create extension if not exists vector")
                 cur.execute("select extversion from pg_extension where extname = 'vector'")
                 print(f"pgvector {cur.fetchone()[0]}")
-                cur.execute("create table pieces (row int primary key, paragraph int, day text, v vector(384))")
+                if args.weekly:  # the date window then prunes partitions before any vector is compared
+                    cur.execute("create table pieces (row int, paragraph int, day text, v vector(384)) "
+                                "partition by range (day)")
+                    cur.execute("create table pieces_undated partition of pieces for values from (minvalue) to ('0')")
+                    monday = dt.date.fromisoformat(min(d for d in days if d))
+                    monday -= dt.timedelta(days=monday.weekday())
+                    while str(monday) <= max(days):
+                        end = monday + dt.timedelta(days=7)
+                        cur.execute(f"create table pieces_{monday:%Y%m%d} partition of pieces "
+                                    f"for values from ('{monday}') to ('{end}')")
+                        monday = end
+                else:
+                    cur.execute("create table pieces (row int primary key, paragraph int, day text, v vector(384))")
                 started = time.perf_counter()
                 with cur.copy("copy pieces (row, paragraph, day, v) from stdin") as copy:
                     for i in range(len(pieces)):
@@ -94,7 +124,8 @@ def main() -> int:
                 cur.execute("create index on pieces (day)")
                 loaded = time.perf_counter() - started
                 started = time.perf_counter()
-                cur.execute("set maintenance_work_mem = '1GB'")
+                cur.execute("set maintenance_work_mem = '6GB'")
+                cur.execute("set max_parallel_maintenance_workers = 2")
                 cur.execute("create index on pieces using hnsw (v vector_ip_ops) with (m = 16, ef_construction = 64)")
                 print(f"dense: rows copied in {loaded:.1f} s, HNSW (m 16, ef_construction 64) built in "
                       f"{time.perf_counter() - started:.1f} s")
@@ -129,15 +160,16 @@ def main() -> int:
                 cur.execute("analyze postings")
                 print(f"lexical: postings copied and indexed in {time.perf_counter() - started:.1f} s")
                 width = len(ptr) - 1
-                by_paragraph: dict[int, list[str]] = {}
-                for token in range(width):
-                    for j in range(ptr[token], ptr[token + 1]):
-                        by_paragraph.setdefault(int(ind[j]), []).append(f"{token + 1}:{data[j]:.5f}")
-                cur.execute(f"create table docs (paragraph int primary key, s sparsevec({width}))")
-                with cur.copy("copy docs (paragraph, s) from stdin") as copy:
-                    for p, items in by_paragraph.items():
-                        copy.write_row((p, "{" + ",".join(items) + f"}}/{width}"))
                 post, sparse, agree = [], [], []
+                if args.sparse:
+                    by_paragraph: dict[int, list[str]] = {}
+                    for token in range(width):
+                        for j in range(ptr[token], ptr[token + 1]):
+                            by_paragraph.setdefault(int(ind[j]), []).append(f"{token + 1}:{data[j]:.5f}")
+                    cur.execute(f"create table docs (paragraph int primary key, s sparsevec({width}))")
+                    with cur.copy("copy docs (paragraph, s) from stdin") as copy:
+                        for p, items in by_paragraph.items():
+                            copy.write_row((p, "{" + ",".join(items) + f"}}/{width}"))
                 for text in questions:
                     tokens = sorted({vocab[w] for w in words(text) if w in vocab})
                     if not tokens:
@@ -150,12 +182,14 @@ def main() -> int:
                                             f"group by paragraph order by s desc limit {TOP}", (tokens,))
                     post.append(took)
                     agree.append(len(exact & {r[0] for r in rows}) / TOP)
-                    query = "{" + ",".join(f"{t + 1}:1" for t in tokens) + f"}}/{width}"
-                    _, took = timed(cur, f"select paragraph from docs order by s <#> %s::sparsevec limit {TOP}",
-                                    (query,))
-                    sparse.append(took)
+                    if args.sparse:
+                        query = "{" + ",".join(f"{t + 1}:1" for t in tokens) + f"}}/{width}"
+                        _, took = timed(cur, f"select paragraph from docs order by s <#> %s::sparsevec limit {TOP}",
+                                        (query,))
+                        sparse.append(took)
                 line("BM25 as a postings table", post, f", top {TOP} shared with bm25s {np.mean(agree):.3f}")
-                line("BM25 as sparsevec rows (exact scan)", sparse)
+                if args.sparse:
+                    line("BM25 as sparsevec rows (exact scan)", sparse)
         finally:
             server.cleanup()
     return 0

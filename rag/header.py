@@ -27,8 +27,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
-
 from rag import generate, retrieve, search, wording
 from rag.claims import terms
 from rag.records import Answer, ArticleEntry, Citation, Found, Hit, Paragraph, Question, Timings
@@ -158,8 +156,7 @@ def answer_of(res: Resources, question: Question, k: int, started: float) -> tup
     entries = {a.id: a for a in index.articles}
     about = replace(question, text=question.topic or question.text)
     named = named_outlets(question.text, sorted({a.outlet for a in entries.values()}))
-    only = np.array([p.outlet in named for p in index.paragraphs]) if named else None
-    found = generate.collect(search.found(res, about, k, only=only))
+    found = generate.collect(search.found(res, about, k, outlets=frozenset(named) if named else None))
     timings = Timings(retrieve=time.perf_counter() - started)
     candidates = [e for e in entries.values() if not named or e.outlet in named]
     titled = candidates[0] if len(entries) == 1 else by_title(about.text, candidates)

@@ -15,6 +15,20 @@ from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
+class Filter:
+    """Which paragraphs a search may return: published from ``first`` to ``last`` (YYYY-MM-DD, both inclusive, either
+    open; an undated paragraph always passes: nothing says it is old) and, with ``outlets``, from one of them.
+
+    The store applies it inside the search, so the ``n`` best are all allowed ones: filtering after ranking let
+    older articles that merely name an answer fill the candidates (``docs/decisions.md``).
+    """
+
+    first: str | None = None
+    last: str | None = None
+    outlets: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Paragraph:
     """One answerable paragraph; ``id`` is ``"<article_id>:<number>"`` (1-based; 0 is the article's header,
     ``rag.header``, which is cited but never indexed).

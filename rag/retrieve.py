@@ -39,7 +39,7 @@ import faiss
 import numpy as np
 
 from rag.index import Index
-from rag.records import Hit
+from rag.records import Filter, Hit
 from rag.settings import RETRIEVERS
 from rag.text import words
 
@@ -243,14 +243,13 @@ def hits(
     k: int,
     retriever: str = "hybrid",
     bm25: Bm25 | None = None,
-    allowed: np.ndarray | None = None,
+    where: Filter | None = None,
 ) -> list[Hit]:
-    """Top-``k`` paragraphs by the named retriever (see the module docstring), scored by ``blend``.
-
-    ``allowed`` (a boolean per paragraph position) restricts the search to those paragraphs.
-    """
+    """Top-``k`` paragraphs by the named retriever (see the module docstring), scored by ``blend``, among those
+    ``where`` allows (``Index.allowed``)."""
     if retriever not in RETRIEVERS:
         raise ValueError(f"unknown retriever {retriever!r}: use one of {', '.join(RETRIEVERS)}")
+    allowed = index.allowed(where)
     if not index.dense:  # a first build still embedding: BM25 alone, each hit scored by its question coverage
         bm25 = bm25 or Bm25(index)
         return [

@@ -10,8 +10,8 @@ milliseconds, then the reranker's), so a page can show it before the model
 answers. The best older news left out is looked up apart, for the note of an
 answer that finds nothing newer.
 
-Trade-off: the horizon filter is applied inside the first stage (a FAISS ID
-selector, masked BM25), not after it, so older paragraphs that match better
+Trade-off: the horizon filter (a ``Filter``) is applied inside the first stage
+(``Index.allowed``: a FAISS ID selector, masked BM25), not after it, so older paragraphs that match better
 cannot crowd the news out of the reranker's depth; the older news is then a
 second, small search.
 """
@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Generator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from rag import rerank, retrieve, when
-from rag.records import Evidence, Found, Hit, Question
+from rag.records import Evidence, Filter, Found, Hit, Question
 from rag.resources import Resources
 
 EVIDENCE = 2  # paragraphs whose best sentence is shown before the answer (``Evidence``)
@@ -36,20 +37,20 @@ def found(
     question: Question,
     k: int,
     hits: Sequence[Hit] | None = None,
-    only: np.ndarray | None = None,
+    outlets: frozenset[str] | None = None,
     retriever: str | None = None,
 ) -> Generator[Evidence, None, Found]:
     """The ``k`` best hits for ``question`` (``hits`` instead, when given: to evaluate another retriever end to
-    end), among the ``only`` paragraphs when given (a boolean per paragraph); yields the ``Evidence`` on the way."""
+    end), among the paragraphs of ``outlets`` when given; yields the ``Evidence`` on the way."""
     query = res.query_embedder.embed([question.text])[0]
     first = since(res, question)
     if hits is not None:
         return Found(hits=tuple(hits)[:k], query=query, first=first)
     s, retriever = res.settings, retriever or res.settings.retriever
-    allowed = when.news(res.index.paragraph_dates, first, question.as_of) if s.dates else None
-    if only is not None:
-        allowed = only if allowed is None else allowed & only
-    ranked = retrieve.hits(res.index, query, question.text, max(k, s.rerank), retriever, res.bm25, allowed)
+    where = when.news(first, question.as_of) if s.dates else None
+    if outlets is not None:
+        where = replace(where or Filter(), outlets=outlets)
+    ranked = retrieve.hits(res.index, query, question.text, max(k, s.rerank), retriever, res.bm25, where)
     yield evidence(res, query, ranked, reranked=False)
     if s.rerank:
         ranked = rerank.rerank(question.text, ranked, res.reranker)

@@ -36,10 +36,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
-
 from rag.index import Index
-from rag.records import Answer, Found, Hit, Paragraph, Question, Window
+from rag.records import Answer, Filter, Found, Hit, Paragraph, Question, Window
 from rag.timespan import RECENT_DAYS
 
 PREFER_BONUS = 0.1  # added to the rank score of a hit inside the window
@@ -63,22 +61,18 @@ def since(as_of: dt.date, when: Window | None, dates: Sequence[str], days: int) 
     return min(as_of, when.first if when else as_of) - dt.timedelta(days=days)
 
 
-def news(dates: np.ndarray, first: dt.date | None, last: dt.date) -> np.ndarray | None:
-    """Which paragraphs, by their publication ``dates`` ("" when undated), are news as of ``last``:
-    published by then, and not before ``first`` (a horizon; None: none). None when all are.
+def news(first: dt.date | None, last: dt.date) -> Filter:
+    """The paragraphs that are news as of ``last``: published by then, and not before ``first`` (a horizon; None:
+    none); undated ones too (``Filter``).
 
     The retriever searches only these. Filtering after ranking let older articles that merely
     name an answer fill the candidates, and an article published after the day a question is
     asked on is not what was known that day (``docs/decisions.md``).
 
-    >>> news(np.array(["2025-01-02", "", "2025-08-12", "2025-09-01"]), dt.date(2025, 5, 16), dt.date(2025, 8, 14))
-    array([False,  True,  True, False])
-    >>> news(np.array(["2025-01-02", ""]), None, dt.date(2025, 8, 14)) is None
-    True
+    >>> news(dt.date(2025, 5, 16), dt.date(2025, 8, 14))
+    Filter(first='2025-05-16', last='2025-08-14', outlets=None)
     """
-    dated = (dates <= str(last)) if first is None else (dates >= str(first)) & (dates <= str(last))
-    allowed = dated | (dates == "")
-    return None if allowed.all() else allowed
+    return Filter(first=None if first is None else str(first), last=str(last))
 
 
 def split(hits: Sequence[Hit], first: dt.date | None) -> tuple[list[Hit], list[Hit]]:

@@ -9,6 +9,7 @@ from rag import index
 from rag.ingest import load_articles
 from rag.parse import parse_article
 from rag.pipeline import Engine
+from rag.records import Filter
 from rag.retrieve import dense_ranking
 from rag.settings import Settings, SettingsError
 from tests.fakes import PROJECT, FakeEmbedder, FakeLLM, FakeReranker, FakeSpanEmbedder
@@ -473,3 +474,23 @@ def test_wire_copies_are_embedded_once(tmp_path: Path) -> None:
     index.build(articles, embedder)
     embedded = [t for call in embedder.calls for t in call]
     assert embedded.count(wire) == 1 and len(embedded) == len(set(embedded)) == 4
+
+
+def test_a_filter_allows_the_paragraphs_of_its_dates_and_outlets_and_undated_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, date, outlet in (("june", "2025-06-01", "Wire A"), ("july", "2025-07-01", "Wire B"),
+                               ("undated", "", "Wire A")):
+        front = f'---\ntitle: "{name}"\n' + (f"date: {date}\n" if date else "") + f'outlet: "{outlet}"\n---\n\n'
+        (folder / f"{name}.md").write_text(front + f"The {name} story happened.\n\nIt went on.\n")
+    ix = _refresh(folder, tmp_path / "ix")[0]
+
+    def allowed(where: Filter | None) -> list[str]:
+        mask = ix.allowed(where)
+        return sorted({p.article_id for i, p in enumerate(ix.paragraphs) if mask is None or mask[i]})
+
+    assert ix.allowed(None) is None and ix.allowed(Filter(first="2025-01-01")) is None  # all pass: no mask
+    assert allowed(Filter(first="2025-06-15", last="2025-07-31")) == ["july", "undated"]
+    assert allowed(Filter(last="2025-06-30")) == ["june", "undated"]
+    assert allowed(Filter(outlets=frozenset({"Wire A"}))) == ["june", "undated"]
+    assert allowed(Filter(last="2025-06-30", outlets=frozenset({"Wire B"}))) == []

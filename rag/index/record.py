@@ -12,7 +12,7 @@ import faiss
 import numpy as np
 
 from rag.errors import RagError
-from rag.records import Article, ArticleEntry, Paragraph, about
+from rag.records import Article, ArticleEntry, Filter, Paragraph, about
 from rag.text import sentences
 
 _WORD = re.compile(r"\w+")
@@ -70,8 +70,33 @@ class Index:
 
     @cached_property
     def paragraph_dates(self) -> np.ndarray:
-        """Each paragraph's publication day (YYYY-MM-DD, "" undated), for the date filters of ``rag.search``."""
+        """Each paragraph's publication day (YYYY-MM-DD, "" undated), for ``allowed``."""
         return np.array([p.date[:10] for p in self.paragraphs], str)
+
+    @cached_property
+    def paragraph_outlets(self) -> np.ndarray:
+        """Each paragraph's outlet ("" when unknown), for ``allowed``."""
+        return np.array([p.outlet for p in self.paragraphs], str)
+
+    def allowed(self, where: Filter | None) -> np.ndarray | None:
+        """A boolean per paragraph position: the ones ``where`` lets a search return (None: all of them).
+
+        This index holds every paragraph in memory, so a filter is a mask over all of them, which FAISS and
+        bm25s take as they are; a search engine applies the same ``Filter`` in its own query.
+        """
+        if where is None:
+            return None
+        dates, keep = self.paragraph_dates, np.ones(len(self.paragraphs), bool)
+        if where.first is not None or where.last is not None:
+            dated = keep.copy()
+            if where.first is not None:
+                dated &= dates >= where.first
+            if where.last is not None:
+                dated &= dates <= where.last
+            keep = dated | (dates == "")
+        if where.outlets is not None:
+            keep &= np.isin(self.paragraph_outlets, sorted(where.outlets))
+        return None if keep.all() else keep
 
     @cached_property
     def article_dates(self) -> list[str]:
