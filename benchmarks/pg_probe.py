@@ -14,13 +14,18 @@ then measures, one query at a time:
   (agreement of the top 50 with bm25s's), and the same scores as pgvector
   ``sparsevec`` rows searched by inner product (an exact scan).
 
+``--copies N`` repeats the archive N times (noisy, renormalised vectors: no two
+rows equal) to reach a million paragraphs; ``--partition week|month`` puts
+rows and postings in one partition per week or month of publication, each
+with its own indexes; ``--clients N`` also times the 90-day window's queries
+from N connections at once.
+
 Queries: the questions of a question file (``rag.text.words`` for BM25, the
 project's question embedder for dense search). It times the engine, not the
-project: nothing here is what ``ask()`` runs. Scale comes later
-(``docs/decisions.md``, "Archives beyond one machine").
+project: nothing here is what ``ask()`` runs. Results: ``docs/store.md``.
 
     .venv/bin/python benchmarks/pg_probe.py --index ~/.cache/rag/exp/news \\
-        --questions ../shared/eval/news-2025/questions.jsonl
+        --questions ../shared/eval/news-2025/questions.jsonl [--copies 15 --partition month --clients 16]
 """
 
 from __future__ import annotations
@@ -57,6 +62,58 @@ def line(name: str, seconds: list[float], extra: str = "") -> None:
     print(f"  {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms{extra}")
 
 
+def partitioned(cur, table: str, columns: str, by: str, days: np.ndarray) -> None:
+    """``table`` with ``columns``, one partition per week or month of ``day`` (the date window then prunes
+    partitions before any row is read) and one for undated rows; a plain table for ``by`` "none"."""
+    if by == "none":
+        cur.execute(f"create table {table} ({columns})")
+        return
+    cur.execute(f"create table {table} ({columns}) partition by range (day)")
+    cur.execute(f"create table {table}_undated partition of {table} for values from (minvalue) to ('0')")
+    start = dt.date.fromisoformat(min(d for d in days if d))
+    start = start - dt.timedelta(days=start.weekday()) if by == "week" else start.replace(day=1)
+    while str(start) <= max(days):
+        end = start + dt.timedelta(days=7) if by == "week" else (start + dt.timedelta(days=32)).replace(day=1)
+        cur.execute(f"create table {table}_{start:%Y%m%d} partition of {table} "
+                    f"for values from ('{start}') to ('{end}')")
+        start = end
+
+
+def together(uri: str, clients: int, questions: list[str], queries: np.ndarray, vocab: dict, window: tuple) -> None:
+    """Each of ``clients`` threads, on its own connection, asks every question's dense then BM25 query."""
+    import threading
+
+    import psycopg
+
+    seconds: dict[str, list[float]] = {"dense": [], "BM25": []}
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        with psycopg.connect(uri, autocommit=True) as conn:
+            cur = conn.cursor()
+            cur.execute("set hnsw.ef_search = 200")
+            cur.execute("set hnsw.iterative_scan = relaxed_order")
+            for i in range(len(questions)):
+                j = (i + offset) % len(questions)
+                _, dense = timed(cur, "select row from pieces where (day between %s and %s or day = '') "
+                                      f"order by v <#> %s::vector limit {TOP}", (*window, vector(queries[j])))
+                tokens = sorted({vocab[w] for w in words(questions[j]) if w in vocab})
+                _, lexical = timed(cur, "select paragraph, sum(score) s from postings where token = any(%s) and "
+                                        "(day between %s and %s or day = '') "
+                                        f"group by paragraph order by s desc limit {TOP}", (tokens, *window))
+                with lock:
+                    seconds["dense"].append(dense)
+                    seconds["BM25"].append(lexical)
+
+    threads = [threading.Thread(target=client, args=(c * 7,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for name, values in seconds.items():
+        line(f"{name}, 90-day window, {clients} clients at once", values)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="a built index folder (its manifest.json)")
@@ -64,8 +121,11 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=1,
                         help="the archive this many times over: each copy's vectors with small noise, renormalised")
     parser.add_argument("--sparse", action="store_true", help="also time BM25 as sparsevec rows (an exact scan)")
-    parser.add_argument("--weekly", action="store_true",
-                        help="piece rows in one partition a week (and one for undated rows), each with its own HNSW")
+    parser.add_argument("--partition", choices=("none", "week", "month"), default="none",
+                        help="piece rows and postings in one partition per week or month of publication (and one for "
+                             "undated rows), each with its own indexes")
+    parser.add_argument("--clients", type=int, default=0,
+                        help="also time the 90-day window's dense and BM25 queries from this many clients at once")
     args = parser.parse_args()
     import pgserver  # the store extra
     import psycopg
@@ -104,19 +164,7 @@ def main() -> int:
                 cur.execute("create extension if not exists vector")
                 cur.execute("select extversion from pg_extension where extname = 'vector'")
                 print(f"pgvector {cur.fetchone()[0]}")
-                if args.weekly:  # the date window then prunes partitions before any vector is compared
-                    cur.execute("create table pieces (row int, paragraph int, day text, v vector(384)) "
-                                "partition by range (day)")
-                    cur.execute("create table pieces_undated partition of pieces for values from (minvalue) to ('0')")
-                    monday = dt.date.fromisoformat(min(d for d in days if d))
-                    monday -= dt.timedelta(days=monday.weekday())
-                    while str(monday) <= max(days):
-                        end = monday + dt.timedelta(days=7)
-                        cur.execute(f"create table pieces_{monday:%Y%m%d} partition of pieces "
-                                    f"for values from ('{monday}') to ('{end}')")
-                        monday = end
-                else:
-                    cur.execute("create table pieces (row int primary key, paragraph int, day text, v vector(384))")
+                partitioned(cur, "pieces", "row int, paragraph int, day text, v vector(384)", args.partition, days)
                 started = time.perf_counter()
                 with cur.copy("copy pieces (row, paragraph, day, v) from stdin") as copy:
                     for i in range(len(pieces)):
@@ -131,8 +179,10 @@ def main() -> int:
                       f"{time.perf_counter() - started:.1f} s")
                 known = sorted(set(days) - {""})
                 middle = len(known) // 2
+                last = dt.date.fromisoformat(known[-1])
                 windows = {"no filter": None, "7-day window": (known[middle - 3], known[middle + 3]),
-                           "30-day window": (known[middle - 15], known[middle + 15])}
+                           "30-day window": (known[middle - 15], known[middle + 15]),
+                           "90-day window": (str(last - dt.timedelta(days=90)), str(last))}
                 for name, window in windows.items():
                     allowed = None if window is None else (
                         ((row_days >= window[0]) & (row_days <= window[1])) | (row_days == ""))
@@ -150,13 +200,13 @@ def main() -> int:
                             recall.append(len(exact & {r[0] for r in rows}) / TOP)
                         line(f"dense, {name}, ef_search {ef}, iterative scan {iterative}", seconds,
                              f", recall@{TOP} {np.mean(recall):.3f}")
-                cur.execute("create table postings (token int, paragraph int, score real)")
+                partitioned(cur, "postings", "token int, paragraph int, day text, score real", args.partition, days)
                 started = time.perf_counter()
-                with cur.copy("copy postings (token, paragraph, score) from stdin") as copy:
+                with cur.copy("copy postings (token, paragraph, day, score) from stdin") as copy:
                     for token in range(len(ptr) - 1):
                         for j in range(ptr[token], ptr[token + 1]):
-                            copy.write_row((token, int(ind[j]), float(data[j])))
-                cur.execute("create index on postings (token) include (paragraph, score)")
+                            copy.write_row((token, int(ind[j]), days[ind[j]], float(data[j])))
+                cur.execute("create index on postings (token) include (paragraph, day, score)")
                 cur.execute("analyze postings")
                 print(f"lexical: postings copied and indexed in {time.perf_counter() - started:.1f} s")
                 width = len(ptr) - 1
@@ -188,6 +238,17 @@ def main() -> int:
                                         (query,))
                         sparse.append(took)
                 line("BM25 as a postings table", post, f", top {TOP} shared with bm25s {np.mean(agree):.3f}")
+                window = windows["90-day window"]
+                windowed = []
+                for text in questions:
+                    tokens = sorted({vocab[w] for w in words(text) if w in vocab})
+                    _, took = timed(cur, "select paragraph, sum(score) s from postings where token = any(%s) and "
+                                         "(day between %s and %s or day = '') "
+                                         f"group by paragraph order by s desc limit {TOP}", (tokens, *window))
+                    windowed.append(took)
+                line("BM25 as a postings table, 90-day window", windowed)
+                if args.clients:
+                    together(server.get_uri(), args.clients, questions, queries, vocab, window)
                 if args.sparse:
                     line("BM25 as sparsevec rows (exact scan)", sparse)
         finally:
