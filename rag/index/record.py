@@ -87,13 +87,11 @@ class Index:
         if where is None:
             return None
         dates, keep = self.paragraph_dates, np.ones(len(self.paragraphs), bool)
-        if where.first is not None or where.last is not None:
-            dated = keep.copy()
-            if where.first is not None:
-                dated &= dates >= where.first
-            if where.last is not None:
-                dated &= dates <= where.last
-            keep = dated | (dates == "")
+        if where.first is not None:
+            keep &= dates >= where.first
+        if where.last is not None:
+            keep &= dates <= where.last
+        keep |= dates == ""  # nothing says an undated paragraph is old
         if where.outlets is not None:
             keep &= np.isin(self.paragraph_outlets, sorted(where.outlets))
         return None if keep.all() else keep
