@@ -44,6 +44,15 @@ from rag.minilm import NumpyMiniLM
 from rag.text import words
 
 TOP = 50
+IN_WINDOW = "(day between %s and %s or day = '')"  # undated rows always pass, as in ``Index.allowed``
+DENSE_IN_WINDOW = f"select row from pieces where {IN_WINDOW} order by v <#> %s::vector limit {TOP}"
+BM25_IN_WINDOW = (f"select paragraph, sum(score) s from postings where token = any(%s) and {IN_WINDOW} "
+                  f"group by paragraph order by s desc limit {TOP}")
+
+
+def tokens_of(text: str, vocab: dict) -> list[int]:
+    """The bm25s token ids of ``text``'s words (``rag.text.words``, as the project's BM25 reads a question)."""
+    return sorted({vocab[w] for w in words(text) if w in vocab})
 
 
 def vector(v: np.ndarray) -> str:
@@ -95,12 +104,8 @@ def together(uri: str, clients: int, questions: list[str], queries: np.ndarray, 
             cur.execute("set hnsw.iterative_scan = relaxed_order")
             for i in range(len(questions)):
                 j = (i + offset) % len(questions)
-                _, dense = timed(cur, "select row from pieces where (day between %s and %s or day = '') "
-                                      f"order by v <#> %s::vector limit {TOP}", (*window, vector(queries[j])))
-                tokens = sorted({vocab[w] for w in words(questions[j]) if w in vocab})
-                _, lexical = timed(cur, "select paragraph, sum(score) s from postings where token = any(%s) and "
-                                        "(day between %s and %s or day = '') "
-                                        f"group by paragraph order by s desc limit {TOP}", (tokens, *window))
+                _, dense = timed(cur, DENSE_IN_WINDOW, (*window, vector(queries[j])))
+                _, lexical = timed(cur, BM25_IN_WINDOW, (tokens_of(questions[j], vocab), *window))
                 with lock:
                     seconds["dense"].append(dense)
                     seconds["BM25"].append(lexical)
@@ -191,9 +196,9 @@ def main() -> int:
                         cur.execute(f"set hnsw.iterative_scan = {iterative}")
                         seconds, recall = [], []
                         for q in queries:
-                            where = "" if window is None else "where (day between %s and %s or day = '') "
-                            sql = f"select row from pieces {where}order by v <#> %s::vector limit {TOP}"
-                            rows, took = timed(cur, sql, (*(window or ()), vector(q)))
+                            sql = f"select row from pieces order by v <#> %s::vector limit {TOP}"
+                            rows, took = (timed(cur, sql, (vector(q),)) if window is None
+                                          else timed(cur, DENSE_IN_WINDOW, (*window, vector(q))))
                             scores = pieces @ q if allowed is None else np.where(allowed, pieces @ q, -np.inf)
                             exact = set(np.argsort(-scores)[:TOP].tolist())
                             seconds.append(took)
@@ -221,7 +226,7 @@ def main() -> int:
                         for p, items in by_paragraph.items():
                             copy.write_row((p, "{" + ",".join(items) + f"}}/{width}"))
                 for text in questions:
-                    tokens = sorted({vocab[w] for w in words(text) if w in vocab})
+                    tokens = tokens_of(text, vocab)
                     if not tokens:
                         continue
                     exact_scores = np.zeros(len(days), np.float32)
@@ -241,11 +246,7 @@ def main() -> int:
                 window = windows["90-day window"]
                 windowed = []
                 for text in questions:
-                    tokens = sorted({vocab[w] for w in words(text) if w in vocab})
-                    _, took = timed(cur, "select paragraph, sum(score) s from postings where token = any(%s) and "
-                                         "(day between %s and %s or day = '') "
-                                         f"group by paragraph order by s desc limit {TOP}", (tokens, *window))
-                    windowed.append(took)
+                    windowed.append(timed(cur, BM25_IN_WINDOW, (tokens_of(text, vocab), *window))[1])
                 line("BM25 as a postings table, 90-day window", windowed)
                 if args.clients:
                     together(server.get_uri(), args.clients, questions, queries, vocab, window)
